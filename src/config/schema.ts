@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { cacheConfigSchema } from '../cache/config.js'
 import { guardrailsConfigSchema } from '../guardrails/config.js'
 import { budgetSchema, limitsConfigSchema, rateLimitsSchema } from '../limits/config.js'
+import { priceEntrySchema } from '../pricing/config.js'
 
 // The one schema for config/gateway.yaml. Every option is documented in config/README.md.
 
@@ -115,7 +116,7 @@ export const configSchema = z
       .default({ mode: 'none', admin_key: '', keys: [] }),
     providers: z.array(providerConfigSchema).default([]),
     models: z.array(modelConfigSchema).default([]),
-    limits: limitsConfigSchema.default({ on_store_error: 'fail-open', models: {}, teams: {} }),
+    limits: limitsConfigSchema.prefault({}),
     guardrails: guardrailsConfigSchema.default({}),
     cache: cacheConfigSchema.default({
       enabled: false,
@@ -156,19 +157,7 @@ export const configSchema = z
         metrics: { enabled: true, path: '/metrics', bearer_token: '', key_name_labels: true },
         tracing: { enabled: false, otlp_endpoint: 'http://127.0.0.1:4318', sample_ratio: 1, service_name: 'switchyard' },
       }),
-    pricing: z
-      .array(
-        z
-          .object({
-            model: z.string().min(1),
-            input_per_mtok: z.number().nonnegative(),
-            output_per_mtok: z.number().nonnegative(),
-            cached_input_per_mtok: z.number().nonnegative().optional(),
-            context_window: z.number().int().positive().optional(),
-          })
-          .strict(),
-      )
-      .optional(),
+    pricing: z.array(priceEntrySchema).optional(),
     pricing_file: z.string().default('pricing.yaml'),
   })
   .strict()
