@@ -1,0 +1,9 @@
+/** 32-bit FNV-1a over UTF-16 code units: the feature hash shared by the training scripts and the runtime. */
+export function fnv1a(s: string, seed = 0x811c9dc5): number {
+  let h = seed
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return h >>> 0
+}

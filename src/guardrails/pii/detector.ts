@@ -1,0 +1,53 @@
+import { compileContext, type ContextScorer } from './context.js'
+import type { Detection, EntityType, Recognizer } from './entity-types.js'
+import { findNamedEntities } from './ner/tagger.js'
+import type { TaggerModel } from './ner/tagger-model.js'
+import { PLACEHOLDER } from './placeholders.js'
+import { PATTERN_RECOGNIZERS } from './recognizers/index.js'
+
+export type PiiDetector = (text: string) => Detection[]
+
+const TAGGER_ENTITIES: readonly EntityType[] = ['PERSON', 'LOCATION', 'STREET_ADDRESS']
+// Which finding wins when two overlap at the same score: the more specific pattern.
+const PRIORITY = new Map<string, number>(PATTERN_RECOGNIZERS.map((r, i) => [r.entity, i]))
+
+/**
+ * Compiles a detector for the given entity types: only the recognizers they need, context regexes
+ * built once. Per call it runs them, applies context words, drops findings below `minConfidence`
+ * or inside the gateway's own placeholders, and resolves overlaps (higher score, then more specific, then longer).
+ */
+export function compilePiiDetector(opts: { entities: ReadonlySet<EntityType>; minConfidence: number; tagger: TaggerModel | undefined }): PiiDetector {
+  const recognizers: Array<{ recognizer: Recognizer; context: ContextScorer }> = PATTERN_RECOGNIZERS.filter((r) => opts.entities.has(r.entity)).map(
+    (recognizer) => ({ recognizer, context: compileContext(recognizer) }),
+  )
+  const tagger = opts.tagger !== undefined && TAGGER_ENTITIES.some((e) => opts.entities.has(e)) ? opts.tagger : undefined
+  return function detectPii(text) {
+    const found: Detection[] = []
+    for (const { recognizer, context } of recognizers)
+      for (const d of recognizer.find(text)) {
+        const score = context(text, d.start, d.end, d.score)
+        if (score >= opts.minConfidence) found.push({ ...d, score })
+      }
+    if (tagger !== undefined)
+      for (const d of findNamedEntities(tagger, text)) if (opts.entities.has(d.entity) && d.score >= opts.minConfidence) found.push(d)
+    if (found.length === 0) return found
+    return resolveOverlaps(found, placeholderSpans(text))
+  }
+}
+
+function placeholderSpans(text: string): Array<[number, number]> {
+  if (!text.includes('<')) return []
+  return Array.from(text.matchAll(PLACEHOLDER), (m) => [m.index, m.index + m[0].length])
+}
+
+function resolveOverlaps(found: Detection[], taken: Array<[number, number]>): Detection[] {
+  const rank = (d: Detection) => PRIORITY.get(d.entity) ?? PRIORITY.size
+  found.sort((a, b) => b.score - a.score || rank(a) - rank(b) || b.end - b.start - (a.end - a.start))
+  const kept: Detection[] = []
+  for (const d of found) {
+    if (taken.some(([s, e]) => d.start < e && d.end > s)) continue
+    kept.push(d)
+    taken.push([d.start, d.end])
+  }
+  return kept.sort((a, b) => a.start - b.start)
+}
