@@ -36,6 +36,8 @@ export type AppVariables = {
   outcome: Outcome
   /** extra response headers collected on the way (rate-limit headers, cache result …) */
   responseHeaders: Record<string, string>
+  /** set by the api step when it answers with a stream: settles when the stream has ended for any reason */
+  streamEnd: Promise<void> | undefined
 }
 
 export type AppEnv = { Variables: AppVariables }

@@ -1,0 +1,59 @@
+import { Hono, type MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { errorResponse } from './api/error-response.js'
+import { openaiChatCodec } from './api/openai-chat/index.js'
+import type { ApiCodec } from './api/types.js'
+import type { AppEnv } from './app-env.js'
+import { GatewayError } from './errors.js'
+import { api } from './middleware/api.js'
+import { context } from './middleware/context.js'
+import { route } from './middleware/route.js'
+import { embeddingsHandler } from './handlers/embeddings.js'
+import { modelsHandler } from './handlers/models.js'
+import { healthz, readyz } from './handlers/health.js'
+import type { RequestLog } from './request-log.js'
+import type { Runtime } from './runtime.js'
+
+export type AppHooks = { onFinish(log: RequestLog): void }
+
+/**
+ * The whole request path, top to bottom. Middleware runs in this order on the way in and in reverse
+ * after `await next()` on the way out.
+ */
+export function buildApp(rt: Runtime, hooks: AppHooks): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+  const limit: MiddlewareHandler<AppEnv> = bodyLimit({
+    maxSize: rt.config.server.body_limit_bytes,
+    onError: () => {
+      throw new GatewayError(413, 'invalid_request_error', 'request_too_large', `The request body is larger than ${rt.config.server.body_limit_bytes} bytes.`)
+    },
+  })
+
+  const llmRoute = (path: string, codec: ApiCodec) => {
+    const chain: MiddlewareHandler<AppEnv>[] = [
+      limit,
+      api(codec, rt.models), //  decode → canonical request; encode the outcome on the way out
+      route(rt.router), //        pick a target, call it with retries and fallback
+    ]
+    for (const step of chain) app.on('POST', path, step)
+  }
+
+  app.use(context({ onFinish: hooks.onFinish }))
+  app.get('/healthz', healthz())
+  app.get('/readyz', readyz(rt))
+  llmRoute('/v1/chat/completions', openaiChatCodec)
+  app.post('/v1/embeddings', limit, embeddingsHandler(rt))
+  app.get('/v1/models', modelsHandler(rt))
+
+  const methodNotAllowed = (allow: string) => () => {
+    throw new GatewayError(405, 'invalid_request_error', 'method_not_allowed', `Use ${allow} for this endpoint.`)
+  }
+  app.all('/v1/chat/completions', methodNotAllowed('POST'))
+  app.all('/v1/embeddings', methodNotAllowed('POST'))
+  app.all('/v1/messages', methodNotAllowed('POST'))
+  app.all('/v1/models', methodNotAllowed('GET'))
+  const onError = errorResponse(rt.logger)
+  app.notFound((c) => onError(new GatewayError(404, 'invalid_request_error', 'not_found', `Unknown endpoint ${c.req.method} ${c.req.path}.`), c))
+  app.onError(onError)
+  return app
+}

@@ -1,0 +1,48 @@
+import type { Handler } from 'hono'
+import { z } from 'zod'
+import type { AppEnv } from '../app-env.js'
+import { paramOf } from '../api/openai-chat/chat-request-schema.js'
+import { badRequest, GatewayError, modelNotFound } from '../errors.js'
+import type { EmbeddingsRequest } from '../providers/types.js'
+import type { Runtime } from '../runtime.js'
+
+const embeddingsSchema = z.looseObject({
+  model: z.string().min(1),
+  input: z.union([z.string(), z.array(z.string()).min(1), z.array(z.number().int()).min(1), z.array(z.array(z.number().int())).min(1)]),
+  encoding_format: z.enum(['float', 'base64']).optional(),
+  dimensions: z.number().int().positive().optional(),
+  user: z.string().optional(),
+})
+
+/** POST /v1/embeddings: validated, then routed like chat (same targets, retries and fallback). */
+export const embeddingsHandler = (rt: Runtime): Handler<AppEnv> =>
+  async function embeddings(c) {
+    c.var.log.api = 'embeddings'
+    if (!c.req.header('content-type')?.toLowerCase().includes('application/json'))
+      throw new GatewayError(415, 'invalid_request_error', 'unsupported_media_type', "Send the request body as JSON with 'Content-Type: application/json'.")
+    const body = await c.req.json().catch(() => {
+      throw badRequest('We could not parse the JSON body of your request. Send valid JSON.', null, 'invalid_json')
+    })
+    const parsed = embeddingsSchema.safeParse(body)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!
+      throw badRequest(`Invalid value for '${paramOf(issue.path)}': ${issue.message}`, paramOf(issue.path) || null)
+    }
+    const req = parsed.data as EmbeddingsRequest
+    const model = rt.models.get(req.model)
+    if (!model) throw modelNotFound(req.model)
+    c.var.log.model = model.name
+    const { response, target, attempts } = await rt.router.embed(req, model.route, {
+      signal: c.req.raw.signal,
+      headers: { 'x-request-id': c.var.requestId },
+      log: c.var.log,
+    })
+    c.var.log.provider = target.provider.name
+    c.var.log.inputTokens = response.usage?.prompt_tokens
+    return c.json(response, 200, {
+      ...c.var.responseHeaders,
+      'x-switchyard-provider': target.provider.name,
+      'x-switchyard-target-model': target.model,
+      'x-switchyard-attempts': String(attempts),
+    })
+  }

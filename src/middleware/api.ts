@@ -1,0 +1,97 @@
+import type { MiddlewareHandler } from 'hono'
+import type { ApiCodec } from '../api/types.js'
+import type { AppEnv } from '../app-env.js'
+import { badRequest, GatewayError, internalError, modelNotFound } from '../errors.js'
+import type { ResolvedModel } from '../routing/resolved-model.js'
+import { toGatewayError } from '../routing/map-upstream-error.js'
+
+export type ModelTable = ReadonlyMap<string, ResolvedModel>
+
+const encoder = new TextEncoder()
+
+/**
+ * The inbound wire format around everything else: decodes the body into the canonical request on the way
+ * in, and encodes the final outcome (JSON or SSE) on the way out.
+ */
+export const api = (codec: ApiCodec, models: ModelTable): MiddlewareHandler<AppEnv> => {
+  return async function api(c, next) {
+    c.set('api', codec.name)
+    const log = c.var.log
+    log.api = codec.name
+    const type = c.req.header('content-type')
+    if (!type || !type.toLowerCase().includes('application/json'))
+      throw new GatewayError(415, 'invalid_request_error', 'unsupported_media_type', "Send the request body as JSON with 'Content-Type: application/json'.")
+    let body: unknown
+    try {
+      body = await c.req.json()
+    } catch (err) {
+      if (err instanceof GatewayError) throw err
+      throw badRequest('We could not parse the JSON body of your request. Send valid JSON.', null, 'invalid_json')
+    }
+    const request = codec.decode(body)
+    const model = models.get(request.model)
+    if (!model) throw modelNotFound(request.model)
+    log.model = model.name
+    log.stream = request.stream === true
+    c.set('request', request)
+    c.set('model', model)
+
+    await next()
+    if (c.error) return
+    const outcome = c.var.outcome
+    const headers: Record<string, string> = {
+      ...c.var.responseHeaders,
+      'x-switchyard-provider': outcome.provider,
+      'x-switchyard-target-model': outcome.targetModel,
+      'x-switchyard-attempts': String(outcome.attempts),
+    }
+    log.provider = outcome.provider
+    log.targetModel = outcome.targetModel
+    log.attempts = outcome.attempts
+    if (outcome.kind === 'json') {
+      log.finishReason = outcome.completion.choices[0]?.finish_reason ?? undefined
+      c.res = new Response(JSON.stringify(codec.encodeResponse(outcome.completion, request)), {
+        status: 200,
+        headers: { 'content-type': 'application/json', ...headers },
+      })
+      return
+    }
+    let ended!: () => void
+    c.set('streamEnd', new Promise<void>((resolve) => (ended = resolve)))
+    const frames = codec.encodeStream(outcome.chunks, request)[Symbol.asyncIterator]()
+    const startedAt = c.var.startedAt
+    let first = true
+    const body2 = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const next = await frames.next()
+          if (first) {
+            first = false
+            log.ttftMs = performance.now() - startedAt
+          }
+          if (next.done) {
+            controller.close()
+            ended()
+            return
+          }
+          controller.enqueue(encoder.encode(next.value))
+        } catch (err) {
+          const gwErr = toGatewayError(err) ?? internalError(err)
+          log.errorCode = gwErr.code ?? 'stream_error'
+          controller.enqueue(encoder.encode(codec.encodeStreamError(gwErr)))
+          controller.close()
+          ended()
+        }
+      },
+      async cancel() {
+        log.errorCode ??= 'client_closed'
+        await frames.return?.().catch(() => undefined)
+        ended()
+      },
+    })
+    c.res = new Response(body2, {
+      status: 200,
+      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers },
+    })
+  }
+}

@@ -1,0 +1,13 @@
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../app-env.js'
+import type { Router } from '../routing/router.js'
+
+/** The last step: hands the canonical request to the router and leaves the outcome for the way back out. */
+export const route = (router: Router): MiddlewareHandler<AppEnv> => {
+  return async function route(c) {
+    const headers: Record<string, string> = { 'x-request-id': c.var.requestId }
+    const traceparent = c.req.header('traceparent')
+    if (traceparent) headers.traceparent = traceparent
+    c.set('outcome', await router.run(c.var.request, c.var.model.route, { signal: c.req.raw.signal, headers, log: c.var.log }))
+  }
+}

@@ -1,0 +1,23 @@
+import type { ProviderConfig } from '../config/schema.js'
+import { createOpenAI } from './openai/index.js'
+import { createOpenAICompatible } from './openai-compatible/index.js'
+import type { Provider } from './types.js'
+
+type Factories = { [T in ProviderConfig['type']]: (cfg: Extract<ProviderConfig, { type: T }>) => Provider }
+
+/** Adding a provider type: one folder under src/providers/ and one line here. */
+export const providerFactories: Factories = {
+  openai: createOpenAI,
+  'openai-compatible': createOpenAICompatible,
+  anthropic: () => {
+    throw new Error('anthropic provider not wired yet')
+  },
+  llama: () => {
+    throw new Error('llama provider not wired yet')
+  },
+}
+
+export function createProvider(cfg: ProviderConfig): Provider {
+  const factory = providerFactories[cfg.type] as (c: ProviderConfig) => Provider
+  return factory(cfg)
+}

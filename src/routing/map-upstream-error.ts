@@ -1,0 +1,32 @@
+import { GatewayError } from '../errors.js'
+import { UpstreamError } from '../providers/upstream-error.js'
+
+/**
+ * What the caller sees when every attempt failed. Upstream auth failures are the operator's problem,
+ * not the caller's: 502 naming the provider. Rate limits pass through with their Retry-After.
+ */
+export function mapUpstreamError(err: UpstreamError): GatewayError {
+  const s = err.status
+  const who = `upstream provider '${err.provider}'`
+  if (err.kind === 'timeout') return new GatewayError(504, 'timeout_error', 'upstream_timeout', `${who} did not answer in time`, { cause: err })
+  if (err.kind === 'connection') return new GatewayError(502, 'api_error', 'upstream_unreachable', `${who} could not be reached: ${err.message}`, { cause: err })
+  if (err.kind === 'protocol') return new GatewayError(502, 'api_error', 'upstream_protocol_error', `${who} sent an invalid response`, { cause: err })
+  if (s === 429) {
+    const headers = err.retryAfterMs !== undefined ? { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) } : undefined
+    return new GatewayError(429, 'rate_limit_error', err.code ?? 'rate_limit_exceeded', `${who} is rate limiting requests; retry later`, { cause: err, headers })
+  }
+  if (s === 401 || s === 403)
+    return new GatewayError(502, 'api_error', 'upstream_auth_failed', `${who} rejected the gateway's credentials; the operator must fix its API key`, { cause: err })
+  if (s !== undefined && s >= 400 && s < 500 && s !== 408) {
+    const status = s === 404 || s === 413 || s === 422 ? s : 400
+    return new GatewayError(status, 'invalid_request_error', err.code ?? null, err.message, { cause: err, param: err.param ?? null })
+  }
+  if (s === 529 || s === 503) return new GatewayError(502, 'overloaded_error', 'upstream_overloaded', `${who} is overloaded`, { cause: err })
+  return new GatewayError(502, 'api_error', 'upstream_error', `${who} failed with HTTP ${s ?? 'error'}`, { cause: err })
+}
+
+export function toGatewayError(err: unknown): GatewayError | undefined {
+  if (err instanceof GatewayError) return err
+  if (err instanceof UpstreamError) return mapUpstreamError(err)
+  return undefined
+}

@@ -1,0 +1,83 @@
+import { cacheConfigSchema, type CacheConfig } from './cache/config.js'
+import type { Config } from './config/schema.js'
+import type { GuardrailsConfig } from './guardrails/config.js'
+import type { ModelTable } from './middleware/api.js'
+import { createProvider } from './providers/registry.js'
+import type { Provider } from './providers/types.js'
+import type { ResolvedModel } from './routing/resolved-model.js'
+import { compileRoute, Router } from './routing/router.js'
+import type { Logger } from './telemetry/logger.js'
+
+/** Everything compiled from one config load. A reload builds a new one and swaps it in atomically. */
+export type Runtime = {
+  config: Config
+  configDir: string
+  logger: Logger
+  providers: ReadonlyMap<string, Provider>
+  models: ModelTable
+  router: Router
+  close(): Promise<void>
+}
+
+type ProviderPool = Map<string, { json: string; provider: Provider }>
+
+/**
+ * Compiles a config. Providers whose config did not change are carried over from `previous` (their
+ * connection pools and loaded llama models survive a reload); the rest are created, and the old ones
+ * closed only once the previous runtime is retired.
+ */
+export function compileRuntime(config: Config, opts: { configDir: string; logger: Logger; previous?: Runtime }): Runtime {
+  const pool: ProviderPool = (opts.previous as RuntimeInternal | undefined)?.pool ?? new Map()
+  const providers = new Map<string, Provider>()
+  const kept = new Set<string>()
+  for (const cfg of config.providers) {
+    const json = JSON.stringify(cfg)
+    const existing = pool.get(cfg.name)
+    const provider = existing && existing.json === json ? existing.provider : createProvider(cfg)
+    providers.set(cfg.name, provider)
+    kept.add(cfg.name)
+    if (!existing || existing.json !== json) pool.set(cfg.name, { json, provider })
+  }
+  const models = new Map<string, ResolvedModel>()
+  for (const m of config.models) {
+    models.set(m.name, {
+      name: m.name,
+      config: m,
+      guardrails: mergeGuardrails(config.guardrails, m.guardrails),
+      cache: cacheConfigSchema.parse({ ...config.cache, ...m.cache }) as CacheConfig,
+      route: compileRoute(m, providers),
+    })
+  }
+  const retired = [...(opts.previous?.providers ?? new Map()).entries()].filter(([name, p]) => providers.get(name) !== p).map(([, p]) => p)
+  const runtime: RuntimeInternal = {
+    config,
+    configDir: opts.configDir,
+    logger: opts.logger,
+    providers,
+    models,
+    router: new Router(),
+    pool,
+    retired,
+    async close() {
+      await Promise.allSettled([...providers.values()].map((p) => p.close()))
+    },
+  }
+  return runtime
+}
+
+/** Closes the providers a reload replaced, once the old runtime has no requests left. */
+export async function retireReplaced(next: Runtime): Promise<void> {
+  const internal = next as RuntimeInternal
+  await Promise.allSettled(internal.retired.map((p) => p.close()))
+  internal.retired = []
+}
+
+type RuntimeInternal = Runtime & { pool: ProviderPool; retired: Provider[] }
+
+function mergeGuardrails(global: GuardrailsConfig, perModel: GuardrailsConfig | undefined): GuardrailsConfig {
+  if (!perModel) return global
+  return {
+    pii: perModel.pii ?? global.pii,
+    injection: perModel.injection ?? global.injection,
+  }
+}
