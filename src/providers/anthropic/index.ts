@@ -1,0 +1,1 @@
+export { createAnthropicProvider, type AnthropicProviderConfig, type AnthropicProviderOptions } from './anthropic-provider.js'
