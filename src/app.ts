@@ -1,6 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { errorResponse } from './api/error-response.js'
+import { anthropicMessagesCodec } from './api/anthropic-messages/index.js'
 import { openaiChatCodec } from './api/openai-chat/index.js'
 import type { ApiCodec } from './api/types.js'
 import type { AppEnv } from './app-env.js'
@@ -42,6 +43,7 @@ export function buildApp(rt: Runtime, hooks: AppHooks): Hono<AppEnv> {
   app.get('/healthz', healthz())
   app.get('/readyz', readyz(rt))
   llmRoute('/v1/chat/completions', openaiChatCodec)
+  llmRoute('/v1/messages', anthropicMessagesCodec)
   app.post('/v1/embeddings', limit, embeddingsHandler(rt))
   app.get('/v1/models', modelsHandler(rt))
 

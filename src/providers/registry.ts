@@ -1,4 +1,5 @@
 import type { ProviderConfig } from '../config/schema.js'
+import { createAnthropicProvider } from './anthropic/index.js'
 import { createOpenAI } from './openai/index.js'
 import { createOpenAICompatible } from './openai-compatible/index.js'
 import type { Provider } from './types.js'
@@ -9,9 +10,7 @@ type Factories = { [T in ProviderConfig['type']]: (cfg: Extract<ProviderConfig, 
 export const providerFactories: Factories = {
   openai: createOpenAI,
   'openai-compatible': createOpenAICompatible,
-  anthropic: () => {
-    throw new Error('anthropic provider not wired yet')
-  },
+  anthropic: (cfg) => createAnthropicProvider(cfg),
   llama: () => {
     throw new Error('llama provider not wired yet')
   },
