@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { cacheConfigSchema } from '../cache/config.js'
+import { cacheConfigSchema, cacheOverrideSchema, defaultCacheConfig } from '../cache/config.js'
 import { guardrailsConfigSchema } from '../guardrails/config.js'
 import { budgetSchema, limitsConfigSchema, rateLimitsSchema } from '../limits/config.js'
 import { priceEntrySchema } from '../pricing/config.js'
@@ -73,7 +73,7 @@ export const modelConfigSchema = z
     fallback_on: z.array(z.union([z.number().int(), z.enum(['timeout', 'connection'])])).optional(),
     embeddings: z.boolean().default(false),
     guardrails: guardrailsConfigSchema.optional(),
-    cache: cacheConfigSchema.partial().optional(),
+    cache: cacheOverrideSchema.optional(),
   })
   .strict()
 
@@ -118,13 +118,7 @@ export const configSchema = z
     models: z.array(modelConfigSchema).default([]),
     limits: limitsConfigSchema.prefault({}),
     guardrails: guardrailsConfigSchema.default({}),
-    cache: cacheConfigSchema.default({
-      enabled: false,
-      scope: 'key',
-      ttl_seconds: 3600,
-      exact: { enabled: true },
-      semantic: { enabled: true, max_turns: 4, embedding: { kind: 'default' } },
-    }),
+    cache: cacheConfigSchema.default(defaultCacheConfig),
     telemetry: z
       .object({
         log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

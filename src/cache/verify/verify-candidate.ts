@@ -1,0 +1,55 @@
+import type { TextFeatures } from './text-features.js'
+
+export type VerifyRules = {
+  /** A content word at or beyond this frequency rank is "key": it must occur on both sides. */
+  keyWordRank: number
+  /** At most this many common content words may differ between the two texts (paraphrase allowance). */
+  maxDifferentWords: number
+  /** Content words both texts share must come in the same order ("convert A to B" is not "convert B to A"). */
+  sameOrder: boolean
+}
+
+export type Verdict = { ok: true } | { ok: false; reason: 'numbers' | 'negation' | 'entity' | 'key-word' | 'antonym' | 'wording' | 'order' }
+
+const NEGATING_PREFIXES = ['un', 'in', 'im', 'il', 'ir', 'dis', 'non']
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i])
+}
+
+/**
+ * Decides whether a stored question may answer the query although the texts differ: numbers,
+ * negation, named entities and rare (key) content words must agree, and only a few common words
+ * may differ. Embedding similarity alone lets "convert 5 km" answer "convert 50 km".
+ */
+export function verifyCandidate(query: TextFeatures, candidate: TextFeatures, rules: VerifyRules): Verdict {
+  if (!sameList(query.numbers, candidate.numbers)) return { ok: false, reason: 'numbers' }
+  if (query.negated !== candidate.negated) return { ok: false, reason: 'negation' }
+  for (const e of query.entities) if (!candidate.stems.has(e)) return { ok: false, reason: 'entity' }
+  for (const e of candidate.entities) if (!query.stems.has(e)) return { ok: false, reason: 'entity' }
+  let different = 0
+  for (const [side, other] of [
+    [query, candidate],
+    [candidate, query],
+  ] as const) {
+    for (const [word, rank] of side.content) {
+      if (other.stems.has(word)) continue
+      if (rank >= rules.keyWordRank) return { ok: false, reason: 'key-word' }
+      if (NEGATING_PREFIXES.some((p) => (word.startsWith(p) && other.stems.has(word.slice(p.length))) || other.stems.has(p + word)))
+        return { ok: false, reason: 'antonym' }
+      different++
+    }
+  }
+  if (different > rules.maxDifferentWords) return { ok: false, reason: 'wording' }
+  if (rules.sameOrder && !sharedWordsInOrder(query.order, candidate.order)) return { ok: false, reason: 'order' }
+  return { ok: true }
+}
+
+/** Whether the words the two sequences share appear in the same relative order. */
+function sharedWordsInOrder(a: readonly string[], b: readonly string[]): boolean {
+  const inB = new Set(b)
+  const inA = new Set(a)
+  const sharedA = a.filter((w) => inB.has(w))
+  const sharedB = b.filter((w) => inA.has(w))
+  return sharedA.length === sharedB.length && sharedA.every((w, i) => w === sharedB[i])
+}
