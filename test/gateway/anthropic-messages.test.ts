@@ -131,6 +131,19 @@ describe('POST /v1/messages through the Anthropic SDK, Anthropic upstream', () =
   })
 })
 
+describe('client disconnect on /v1/messages', () => {
+  it('aborting the SDK stream stops the upstream stream', async () => {
+    claude.next({ content: 'a b c d e f g h i j', chunkIntervalMs: 40 })
+    const stream = client.messages.stream({ model: 'claude-haiku', max_tokens: 50, messages: [{ role: 'user', content: 'x' }] })
+    let seen = 0
+    stream.on('text', () => {
+      if (++seen === 2) stream.abort()
+    })
+    await stream.done().catch(() => undefined)
+    await expect.poll(() => claude.aborted).toBe(1)
+  })
+})
+
 describe('POST /v1/messages through the Anthropic SDK, OpenAI upstream', () => {
   it('translates the request to OpenAI chat and the answer back', async () => {
     openai.next({ content: 'Bonjour.', usage: { prompt_tokens: 9, completion_tokens: 2 } })

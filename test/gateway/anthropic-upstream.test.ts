@@ -153,6 +153,14 @@ describe('openai SDK → gateway → Anthropic upstream', () => {
     expect(finish).toBe('tool_calls')
   })
 
+  it('stops the Anthropic stream when the client goes away', async () => {
+    claude.next({ content: 'a b c d e f g h i j', chunkIntervalMs: 40 })
+    const stream = await client.chat.completions.create({ model: 'claude-haiku', messages: [{ role: 'user', content: 'x' }], stream: true })
+    let seen = 0
+    for await (const chunk of stream) if (chunk.choices[0]?.delta.content && ++seen === 2) break
+    await expect.poll(() => claude.aborted).toBe(1)
+  })
+
   it('sends images as base64 and url sources', async () => {
     await client.chat.completions.create({
       model: 'claude-haiku',
