@@ -2,7 +2,7 @@ import { compileContext, type ContextScorer } from './context.js'
 import type { Detection, EntityType, Recognizer } from './entity-types.js'
 import { findNamedEntities } from './ner/tagger.js'
 import type { TaggerModel } from './ner/tagger-model.js'
-import { PLACEHOLDER } from './placeholders.js'
+import { ANY_PLACEHOLDER } from './placeholders.js'
 import { PATTERN_RECOGNIZERS } from './recognizers/index.js'
 
 export type PiiDetector = (text: string) => Detection[]
@@ -37,7 +37,7 @@ export function compilePiiDetector(opts: { entities: ReadonlySet<EntityType>; mi
 
 function placeholderSpans(text: string): Array<[number, number]> {
   if (!text.includes('<')) return []
-  return Array.from(text.matchAll(PLACEHOLDER), (m) => [m.index, m.index + m[0].length])
+  return Array.from(text.matchAll(ANY_PLACEHOLDER), (m) => [m.index, m.index + m[0].length])
 }
 
 function resolveOverlaps(found: Detection[], taken: Array<[number, number]>): Detection[] {

@@ -12,3 +12,6 @@ export const outputPlaceholderFor = (entity: string): string => `<${entity}>`
 export function couldBePlaceholderPrefix(tail: string): boolean {
   return tail.length <= MAX_PLACEHOLDER_LENGTH && /^<(?:[A-Z][A-Z_]*(?:\d{0,6})?)?$/.test(tail)
 }
+
+/** Both kinds, numbered or not: text the detectors must leave alone. */
+export const ANY_PLACEHOLDER = /<[A-Z][A-Z_]*(?:_\d{1,6})?>/g

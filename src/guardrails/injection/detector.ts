@@ -1,0 +1,26 @@
+import type { InjectionClassifier } from './classifier-model.js'
+import { decodePayloads } from './decode-payloads.js'
+import { matchHeuristics } from './heuristics.js'
+import { normalizeForInjection } from './normalize.js'
+
+/** How suspicious a text is, and which layer said so (for the log; never the text itself). */
+export type InjectionVerdict = { score: number; layer: 'classifier' | 'heuristic' | 'decoded'; rule?: string }
+
+/**
+ * Scores one untrusted text: normalise it, then the heuristics and the classifier run on the
+ * normalised text and on every payload decoded from it; the highest score wins.
+ */
+export function scoreInjection(classifier: InjectionClassifier | undefined, text: string): InjectionVerdict {
+  let verdict = scoreNormalized(classifier, normalizeForInjection(text), text, 'classifier')
+  for (const decoded of decodePayloads(text)) {
+    const v = scoreNormalized(classifier, normalizeForInjection(decoded), decoded, 'decoded')
+    if (v.score > verdict.score) verdict = v.layer === 'heuristic' ? { ...v, layer: 'decoded' } : v
+  }
+  return verdict
+}
+
+function scoreNormalized(classifier: InjectionClassifier | undefined, normalized: string, raw: string, layer: 'classifier' | 'decoded'): InjectionVerdict {
+  const rule = matchHeuristics(normalized)
+  const model = classifier?.score(normalized, raw) ?? 0
+  return rule !== undefined && rule.score >= model ? { score: rule.score, layer: 'heuristic', rule: rule.name } : { score: model, layer }
+}

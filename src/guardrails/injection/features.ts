@@ -1,0 +1,84 @@
+// Hashed n-gram features of a normalised text, shared by the training script and the runtime.
+
+export const FEATURE_BITS = 20
+const MASK = (1 << FEATURE_BITS) - 1
+/** Longer inputs are classified on their head and tail: instructions sit at either end, and cost stays bounded. */
+export const MAX_CLASSIFIED_CHARS = 24_000
+
+const WORD = /[\p{L}\p{M}]+|\p{N}+/gu
+
+const clip = (s: string): string => (s.length > MAX_CLASSIFIED_CHARS ? `${s.slice(0, MAX_CLASSIFIED_CHARS / 2)} ${s.slice(-MAX_CLASSIFIED_CHARS / 2)}` : s)
+
+/**
+ * Shapes of the raw whitespace-separated tokens and of adjacent pairs ("Xx", "xXx", "}}$"): optimiser-made
+ * adversarial suffixes (GCG and the like) are runs of odd shapes that plain prose never has.
+ */
+function shapeFeatures(raw: string, idx: number[]): void {
+  let prev = 0
+  // Densest run of odd tokens within any 10 consecutive tokens, emitted as "at least k" features.
+  const window: boolean[] = []
+  let oddInWindow = 0
+  let maxOdd = 0
+  for (const token of raw.split(/\s+/)) {
+    if (token === '') continue
+    const odd = ODD_TOKEN.test(token)
+    window.push(odd)
+    oddInWindow += odd ? 1 : 0
+    if (window.length > 10) oddInWindow -= window.shift() ? 1 : 0
+    maxOdd = Math.max(maxOdd, oddInWindow)
+    let h = 0x27d4eb2d
+    let last = -1
+    let n = 0
+    for (let i = 0; i < token.length && n < 6; i++) {
+      const c = token.charCodeAt(i)
+      const cls = c >= 65 && c <= 90 ? 88 : c >= 97 && c <= 122 ? 120 : c >= 48 && c <= 57 ? 100 : c > 127 ? 117 : c
+      if (cls === last) continue
+      h = step(h, cls)
+      last = cls
+      n++
+    }
+    idx.push((h >>> 0) & MASK)
+    if (prev !== 0) idx.push((step(Math.imul(prev, 17) ^ h, 0x5b) >>> 0) & MASK)
+    prev = h | 1
+  }
+  for (let k = 2; k <= Math.min(maxOdd, 8); k++) idx.push((step(0x3c6ef372, k) >>> 0) & MASK)
+}
+
+// Code-like symbols, camelCase joins, punctuation glued between letters, or punctuation-only tokens.
+const ODD_TOKEN = /[{}[\]\\|$^~<>`*=]|[a-z][A-Z]|[A-Za-z][!?.,;:][A-Za-z]|^[^A-Za-z0-9]{2,}$/
+
+function step(h: number, code: number): number {
+  return Math.imul(h ^ code, 0x01000193)
+}
+
+/**
+ * Distinct feature indices of the text: word unigrams and bigrams, and character 3–5-grams over
+ * the words joined by single spaces. Each kind starts from its own seed so they never share a slot
+ * on purpose. Returned sorted and de-duplicated; the feature vector is binary, L2-normalised.
+ */
+export function featureIndices(normalized: string, raw: string): Uint32Array {
+  const text = clip(normalized)
+  const words = text.match(WORD) ?? []
+  const idx: number[] = []
+  shapeFeatures(clip(raw), idx)
+  let prev = 0
+  for (const w of words) {
+    let h = 0x811c9dc5
+    for (let i = 0; i < w.length; i++) h = step(h, w.charCodeAt(i))
+    idx.push((h >>> 0) & MASK)
+    if (prev !== 0) idx.push((step(Math.imul(prev, 31) ^ h, 0x2f) >>> 0) & MASK)
+    prev = h | 1
+  }
+  const joined = ` ${words.join(' ')} `
+  for (let i = 0; i + 3 <= joined.length; i++) {
+    let h = 0x9e3779b9
+    for (let n = 0; n < 5 && i + n < joined.length; n++) {
+      h = step(h, joined.charCodeAt(i + n))
+      if (n >= 2) idx.push((step(h, n) >>> 0) & MASK)
+    }
+  }
+  const sorted = Uint32Array.from(idx).sort()
+  let k = 0
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[k++] = sorted[i] as number
+  return sorted.subarray(0, k)
+}
