@@ -46,7 +46,7 @@ export function anthropicMessageId(id: string | undefined): string {
  * Anthropic clients expect the tool input as an object. OpenAI models very rarely emit arguments that are
  * not a JSON object; those become an empty input rather than a response the client cannot read.
  */
-export function toolInput(args: string): Record<string, unknown> {
+function toolInput(args: string): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(args)
     if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>

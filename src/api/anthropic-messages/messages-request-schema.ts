@@ -30,7 +30,7 @@ const toolResultBlock = z.looseObject({
 
 const thinkingBlock = z.looseObject({ type: z.enum(['thinking', 'redacted_thinking']) })
 
-export const contentBlockSchema = z.discriminatedUnion('type', [textBlock, imageBlock, toolUseBlock, toolResultBlock, thinkingBlock], {
+const contentBlockSchema = z.discriminatedUnion('type', [textBlock, imageBlock, toolUseBlock, toolResultBlock, thinkingBlock], {
   error: 'content block type must be one of text, image, tool_use, tool_result, thinking, redacted_thinking',
 })
 

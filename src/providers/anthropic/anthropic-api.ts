@@ -86,8 +86,6 @@ export type AnthropicStreamEvent =
   | { type: 'ping' }
   | { type: 'error'; error: { type: string; message: string } }
 
-export type AnthropicErrorBody = { type: 'error'; error: { type: string; message: string } }
-
 export type AnthropicErrorType =
   | 'invalid_request_error'
   | 'authentication_error'

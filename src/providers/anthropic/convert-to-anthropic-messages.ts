@@ -85,7 +85,7 @@ function userBlocks(content: string | ContentPart[], at: string): AnthropicConte
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s
 
 /** data: URLs carry the image inline (base64 source); http(s) URLs are fetched by Anthropic (url source). */
-export function imageBlock(url: string, at: string): AnthropicImageBlock {
+function imageBlock(url: string, at: string): AnthropicImageBlock {
   const m = DATA_URL.exec(url)
   if (m) return { type: 'image', source: { type: 'base64', media_type: m[1]!, data: m[2]! } }
   if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } }
