@@ -1,0 +1,150 @@
+import type { Context, MiddlewareHandler } from 'hono'
+import type { AppEnv, Principal } from '../app-env.js'
+import { GatewayError } from '../errors.js'
+import { isModelAllowed } from '../keys/grant.js'
+import type { KeyStore } from '../keys/key-store.js'
+import { estimateInputTokens, countTextTokens, estimateOutputTokens } from '../limits/estimate-tokens.js'
+import { StaleKey, type Admission, type Limiter, type SettleInput } from '../limits/limiter.js'
+import { mapChunks } from '../outcome.js'
+import type { ChatCompletionChunk, Usage } from '../providers/types.js'
+import type { RequestLog } from '../request-log.js'
+import type { TokenCounts } from '../pricing/price-table.js'
+import { setPrincipal } from './auth.js'
+
+const REJECTED: Record<string, RequestLog['rejected']> = {
+  budget_exceeded: 'budget',
+  concurrency_limit_exceeded: 'concurrency',
+  rate_limit_exceeded: 'rate_limit',
+  invalid_api_key: 'auth',
+  model_not_allowed: 'auth',
+}
+// A key whose record changes between every refresh and admission is being edited in a loop; give up after this.
+const STALE_RETRIES = 2
+
+const toCounts = (u: Usage): TokenCounts => ({
+  inputTokens: u.prompt_tokens,
+  outputTokens: u.completion_tokens,
+  cachedInputTokens: u.prompt_tokens_details?.cached_tokens ?? 0,
+})
+
+/**
+ * Runs after the request is decoded: checks the key may use the model, reserves room in every window and
+ * budget that applies (one atomic store operation), and after the answer (for streams: when the stream ends,
+ * fails or the client leaves) replaces the reservation with the real usage.
+ */
+export const limits = (limiter: Limiter, keys: KeyStore): MiddlewareHandler<AppEnv> => {
+  async function admitWithFreshKey(c: Context<AppEnv>): Promise<Admission> {
+    const request = c.var.request
+    let principal: Principal = c.var.principal
+    for (let attempt = 0; ; attempt++) {
+      if (!isModelAllowed(principal, request.model))
+        throw new GatewayError(403, 'permission_error', 'model_not_allowed', `This API key is not allowed to use the model '${request.model}'.`, { param: 'model' })
+      try {
+        return await limiter.admit(principal, request, request.model)
+      } catch (err) {
+        if (!(err instanceof StaleKey)) throw err
+        if (attempt >= STALE_RETRIES) throw new GatewayError(503, 'api_error', 'key_changing', 'The API key is being changed; try again shortly.')
+        const fresh = await keys.refresh(principal)
+        if (!fresh) throw new GatewayError(401, 'authentication_error', 'invalid_api_key', 'This API key has been revoked.')
+        principal = fresh
+        setPrincipal(c, fresh)
+      }
+    }
+  }
+
+  return async function limits(c, next) {
+    const log = c.var.log
+    let admission: Admission
+    try {
+      admission = await admitWithFreshKey(c)
+    } catch (err) {
+      if (err instanceof GatewayError && err.code) log.rejected = REJECTED[err.code] ?? log.rejected
+      throw err
+    }
+    Object.assign(c.var.responseHeaders, admission.headers)
+
+    const settle = (input: SettleInput) => {
+      const s = admission.settle(input)
+      log.inputTokens ??= s.inputTokens
+      log.outputTokens ??= s.outputTokens
+      log.cachedInputTokens ??= s.cachedInputTokens
+      if (s.costUsd !== undefined) log.costUsd ??= s.costUsd
+    }
+    // What a stream has delivered so far: a client that leaves mid-stream is charged for that much.
+    const progress: StreamProgress = { usage: undefined, text: [] }
+    let streaming = false
+    let where: Pick<SettleInput, 'targetModel' | 'provider'> = {}
+    let cached = false
+    const settleStream = () => {
+      const { usage, text } = progress
+      settle(cached ? { free: true } : { ...where, usage: usage ? toCounts(usage) : estimated(c, log, () => countTextTokens(text.join(''))) })
+    }
+    // Whatever the steps after us do, a client that leaves releases its slot.
+    const signal = c.req.raw.signal
+    const onAbort = () => (streaming ? settleStream() : settle({ free: true }))
+    signal.addEventListener('abort', onAbort, { once: true })
+
+    try {
+      await next()
+      const outcome = c.error ? undefined : c.var.outcome
+      if (!outcome) return
+      where = { targetModel: outcome.targetModel, provider: outcome.provider }
+      cached = outcome.cache === 'hit' || outcome.cache === 'semantic-hit'
+      if (outcome.kind === 'json') {
+        const usage = outcome.completion.usage
+        settle(cached ? { free: true } : { ...where, usage: usage ? toCounts(usage) : estimated(c, log, () => estimateOutputTokens(outcome.completion)) })
+        return
+      }
+      streaming = true
+      c.set(
+        'outcome',
+        mapChunks(outcome, (chunks) =>
+          trackStream(chunks, progress, () => {
+            signal.removeEventListener('abort', onAbort)
+            settleStream()
+          }),
+        ),
+      )
+    } finally {
+      // Failed before or during the call, or answered without one: the reservation is returned (the request still counts).
+      if (!streaming) {
+        signal.removeEventListener('abort', onAbort)
+        settle({ free: true })
+      }
+    }
+  }
+}
+
+/** Counts for an answer the provider did not report usage for: accounting's estimate if it made one, else ours. */
+function estimated(c: Context<AppEnv>, log: RequestLog, output: () => number): TokenCounts {
+  return {
+    inputTokens: log.inputTokens ?? estimateInputTokens(c.var.request),
+    outputTokens: log.outputTokens ?? output(),
+    cachedInputTokens: log.cachedInputTokens ?? 0,
+  }
+}
+
+type StreamProgress = { usage: Usage | undefined; text: string[] }
+
+/** Passes chunks through, noting the usage chunk and the answer text; `onEnd` runs however the stream ends. */
+async function* trackStream(
+  chunks: AsyncIterable<ChatCompletionChunk>,
+  progress: StreamProgress,
+  onEnd: () => void,
+): AsyncGenerator<ChatCompletionChunk> {
+  try {
+    for await (const chunk of chunks) {
+      if (chunk.usage) progress.usage = chunk.usage
+      for (const choice of chunk.choices) {
+        if (choice.delta.content) progress.text.push(choice.delta.content)
+        for (const call of choice.delta.tool_calls ?? []) {
+          if (call.function?.name) progress.text.push(call.function.name)
+          if (call.function?.arguments) progress.text.push(call.function.arguments)
+        }
+      }
+      yield chunk
+    }
+  } finally {
+    onEnd()
+  }
+}
