@@ -22,6 +22,8 @@ export type RequestLog = {
   fallbacks?: number
   /** Milliseconds spent waiting on upstreams (connect to last byte), subtracted to get gateway overhead. */
   upstreamMs: number
+  /** Milliseconds from request start until the response (and its stream) ended; set just before onFinish. */
+  durationMs?: number
   /** Milliseconds from request start to the first byte of the answer sent to the client. */
   ttftMs?: number
   inputTokens?: number

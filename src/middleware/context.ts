@@ -23,8 +23,13 @@ export const context = (opts: ContextOptions): MiddlewareHandler<AppEnv> => {
     await next()
     c.res.headers.set('x-request-id', requestId)
     log.status ??= c.res.status
+    const startedAt = c.var.startedAt
+    const finish = () => {
+      log.durationMs = performance.now() - startedAt
+      opts.onFinish(log)
+    }
     const end = c.var.streamEnd
-    if (end) void end.then(() => opts.onFinish(log))
-    else opts.onFinish(log)
+    if (end) void end.then(finish)
+    else finish()
   }
 }
