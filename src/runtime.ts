@@ -2,10 +2,12 @@ import { cacheConfigSchema, type CacheConfig } from './cache/config.js'
 import type { Config } from './config/schema.js'
 import type { GuardrailsConfig } from './guardrails/config.js'
 import type { ModelTable } from './middleware/api.js'
+import { loadPricing } from './pricing/load-pricing.js'
+import type { Pricing } from './pricing/price-table.js'
 import { createProvider } from './providers/registry.js'
 import type { Provider } from './providers/types.js'
 import type { ResolvedModel } from './routing/resolved-model.js'
-import { compileRoute, Router } from './routing/router.js'
+import { Router, type RouterHooks } from './routing/router.js'
 import type { Logger } from './telemetry/logger.js'
 
 /** Everything compiled from one config load. A reload builds a new one and swaps it in atomically. */
@@ -15,6 +17,9 @@ export type Runtime = {
   logger: Logger
   providers: ReadonlyMap<string, Provider>
   models: ModelTable
+  /** The price table of this config load (pricing_file rows, then inline `pricing:` rows). */
+  pricing: Pricing
+  /** Long-lived: the same Router across reloads, so circuits, latency and in-flight counts survive them. */
   router: Router
   close(): Promise<void>
 }
@@ -26,7 +31,10 @@ type ProviderPool = Map<string, { json: string; provider: Provider }>
  * connection pools and loaded llama models survive a reload); the rest are created, and the old ones
  * closed only once the previous runtime is retired.
  */
-export function compileRuntime(config: Config, opts: { configDir: string; logger: Logger; previous?: Runtime }): Runtime {
+export function compileRuntime(
+  config: Config,
+  opts: { configDir: string; logger: Logger; previous?: Runtime; routerHooks?: RouterHooks },
+): Runtime {
   const pool: ProviderPool = (opts.previous as RuntimeInternal | undefined)?.pool ?? new Map()
   const providers = new Map<string, Provider>()
   const kept = new Set<string>()
@@ -38,6 +46,9 @@ export function compileRuntime(config: Config, opts: { configDir: string; logger
     kept.add(cfg.name)
     if (!existing || existing.json !== json) pool.set(cfg.name, { json, provider })
   }
+  const pricing = loadPricing(config, opts.configDir)
+  const router = opts.previous?.router ?? new Router({ hooks: opts.routerHooks, logger: opts.logger })
+  const routes = router.compile(config.models, providers, pricing)
   const models = new Map<string, ResolvedModel>()
   for (const m of config.models) {
     models.set(m.name, {
@@ -45,7 +56,7 @@ export function compileRuntime(config: Config, opts: { configDir: string; logger
       config: m,
       guardrails: mergeGuardrails(config.guardrails, m.guardrails),
       cache: cacheConfigSchema.parse({ ...config.cache, ...m.cache }) as CacheConfig,
-      route: compileRoute(m, providers),
+      route: routes.get(m.name)!,
     })
   }
   const retired = [...(opts.previous?.providers ?? new Map()).entries()].filter(([name, p]) => providers.get(name) !== p).map(([, p]) => p)
@@ -55,7 +66,8 @@ export function compileRuntime(config: Config, opts: { configDir: string; logger
     logger: opts.logger,
     providers,
     models,
-    router: new Router(),
+    pricing,
+    router,
     pool,
     retired,
     async close() {

@@ -3,6 +3,8 @@ import { cacheConfigSchema, cacheOverrideSchema, defaultCacheConfig } from '../c
 import { guardrailsConfigSchema } from '../guardrails/config.js'
 import { budgetSchema, limitsConfigSchema, rateLimitsSchema } from '../limits/config.js'
 import { priceEntrySchema } from '../pricing/config.js'
+import { telemetryConfigSchema } from '../telemetry/config.js'
+import { circuitBreakerConfigSchema, MAX_TARGETS } from '../routing/config.js'
 
 // The one schema for config/gateway.yaml. Every option is documented in config/README.md.
 
@@ -58,7 +60,7 @@ export const modelConfigSchema = z
   .object({
     name: z.string().min(1),
     strategy: z.enum(['priority', 'weighted', 'lowest-latency', 'lowest-cost', 'least-busy']).default('priority'),
-    targets: z.array(targetSchema).min(1),
+    targets: z.array(targetSchema).min(1).max(MAX_TARGETS),
     retries: z
       .object({
         attempts: z.number().int().min(0).max(10).default(1),
@@ -71,6 +73,7 @@ export const modelConfigSchema = z
     timeout_ms: z.number().int().positive().default(600_000),
     first_token_timeout_ms: z.number().int().positive().optional(),
     fallback_on: z.array(z.union([z.number().int(), z.enum(['timeout', 'connection'])])).optional(),
+    circuit_breaker: circuitBreakerConfigSchema.prefault({}),
     embeddings: z.boolean().default(false),
     guardrails: guardrailsConfigSchema.optional(),
     cache: cacheOverrideSchema.optional(),
@@ -119,38 +122,7 @@ export const configSchema = z
     limits: limitsConfigSchema.prefault({}),
     guardrails: guardrailsConfigSchema.default({}),
     cache: cacheConfigSchema.default(defaultCacheConfig),
-    telemetry: z
-      .object({
-        log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-        log_requests: z.boolean().default(true),
-        log_bodies: z.boolean().default(false),
-        metrics: z
-          .object({
-            enabled: z.boolean().default(true),
-            path: z.string().startsWith('/').default('/metrics'),
-            bearer_token: z.string().default(''),
-            key_name_labels: z.boolean().default(true),
-          })
-          .strict()
-          .default({ enabled: true, path: '/metrics', bearer_token: '', key_name_labels: true }),
-        tracing: z
-          .object({
-            enabled: z.boolean().default(false),
-            otlp_endpoint: z.string().default('http://127.0.0.1:4318'),
-            sample_ratio: z.number().min(0).max(1).default(1),
-            service_name: z.string().default('switchyard'),
-          })
-          .strict()
-          .default({ enabled: false, otlp_endpoint: 'http://127.0.0.1:4318', sample_ratio: 1, service_name: 'switchyard' }),
-      })
-      .strict()
-      .default({
-        log_level: 'info',
-        log_requests: true,
-        log_bodies: false,
-        metrics: { enabled: true, path: '/metrics', bearer_token: '', key_name_labels: true },
-        tracing: { enabled: false, otlp_endpoint: 'http://127.0.0.1:4318', sample_ratio: 1, service_name: 'switchyard' },
-      }),
+    telemetry: telemetryConfigSchema.prefault({}),
     pricing: z.array(priceEntrySchema).optional(),
     pricing_file: z.string().default('pricing.yaml'),
   })

@@ -1,5 +1,6 @@
 import type { Handler } from 'hono'
 import type { AppEnv } from '../app-env.js'
+import { circuitReport } from '../routing/circuit-report.js'
 import type { Runtime } from '../runtime.js'
 
 export const healthz = (): Handler<AppEnv> =>
@@ -9,7 +10,10 @@ export const healthz = (): Handler<AppEnv> =>
 
 /**
  * Ready when at least one configured model has a provider that can serve it. Lists each provider's state
- * (ready, not_configured, unreachable, model_missing, loading) so an operator sees why not.
+ * (ready, not_configured, unreachable, model_missing, loading) so an operator sees why not, and each model's
+ * targets with their circuit (closed, open, half-open). Open circuits do not make the gateway unready: an
+ * upstream outage looks the same from every replica, taking them out of the load balancer would only replace
+ * the upstream's error with a connection error, and the router still tries the target that recovers first.
  */
 export const readyz = (rt: Runtime): Handler<AppEnv> =>
   function readyz(c) {
@@ -17,6 +21,8 @@ export const readyz = (rt: Runtime): Handler<AppEnv> =>
     const models = Object.fromEntries(
       [...rt.models.values()].map((m) => [m.name, m.route.targets.some((t) => t.provider.state() === 'ready') ? 'ready' : 'unavailable']),
     )
+    const now = rt.router.now()
+    const circuits = Object.fromEntries([...rt.models.values()].map((m) => [m.name, circuitReport(m.route, now)]))
     const ready = Object.values(models).includes('ready')
-    return c.json({ status: ready ? 'ready' : 'unavailable', providers, models }, ready ? 200 : 503)
+    return c.json({ status: ready ? 'ready' : 'unavailable', providers, models, circuits }, ready ? 200 : 503)
   }

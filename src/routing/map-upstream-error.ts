@@ -1,3 +1,4 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { GatewayError } from '../errors.js'
 import { UpstreamError } from '../providers/upstream-error.js'
 
@@ -29,4 +30,12 @@ export function toGatewayError(err: unknown): GatewayError | undefined {
   if (err instanceof GatewayError) return err
   if (err instanceof UpstreamError) return mapUpstreamError(err)
   return undefined
+}
+
+/**
+ * The client went away before the answer was ready. Nobody reads this response; it makes the log line say
+ * why the request ended (499, as nginx names it) instead of reporting an upstream failure.
+ */
+export function clientClosed(cause?: unknown): GatewayError {
+  return new GatewayError(499 as ContentfulStatusCode, 'invalid_request_error', 'client_closed', 'The client closed the connection before the answer was ready.', { cause })
 }
