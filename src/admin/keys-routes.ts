@@ -1,9 +1,26 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
+import type { z } from 'zod'
 import type { AppEnv } from '../app-env.js'
-import { GatewayError } from '../errors.js'
+import { badRequest, GatewayError } from '../errors.js'
 import { createKeySchema, updateKeySchema } from '../keys/key-input.js'
 import type { KeyStore, VirtualKeyView } from '../keys/key-store.js'
-import { readJson } from './read-json.js'
+
+/** Parses and validates an admin request body; a 400 naming the bad field otherwise. */
+async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+  let body: unknown
+  try {
+    body = await c.req.json()
+  } catch {
+    throw badRequest('We could not parse the JSON body of your request. Send valid JSON.', null, 'invalid_json')
+  }
+  const parsed = schema.safeParse(body)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const param = issue.path.join('.') || null
+    throw badRequest(param ? `Invalid value for '${param}': ${issue.message}` : `Invalid request body: ${issue.message}`, param)
+  }
+  return parsed.data
+}
 
 const notFound = (id: string) => new GatewayError(404, 'not_found_error', 'key_not_found', `No virtual key with id '${id.slice(0, 100)}'.`, { param: 'id' })
 const found = (view: VirtualKeyView | undefined, id: string): VirtualKeyView => {

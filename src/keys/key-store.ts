@@ -93,7 +93,7 @@ export function createKeyStore(config: KeyStoreConfig, store: Store): KeyStore {
 
   const ks = keyspace(store.prefix)
   const records: KeyRecords = store.redis
-    ? new RedisKeyRecords(store.redis, ks)
+    ? new RedisKeyRecords(store.redis, ks, store.timed)
     : store.local('keys:records', () => new MemoryKeyRecords())
   const cache = new Map<string, Cached>()
   const hashById = new Map<string, string>()

@@ -84,7 +84,7 @@ export function createLimiter(config: LimiterConfig, store: Store, pricing: Pric
 
   const usageBuckets = store.redis ? undefined : store.local('limits:usage', () => new MemoryUsageBuckets(limits.usage_retention))
   const primary: LimitBackend = store.redis
-    ? new RedisLimitBackend(store.redis, keyspace(store.prefix), limits.usage_retention)
+    ? new RedisLimitBackend(store.redis, keyspace(store.prefix), limits.usage_retention, store.timed)
     : store.local('limits:counters', () => new MemoryLimitBackend(usageBuckets))
   const shared = store.redis !== undefined
   const knownSpend = new Map<string, number>()

@@ -37,6 +37,7 @@ export class RedisLimitBackend implements LimitBackend {
     client: RedisClient,
     private readonly ks: Keyspace,
     private readonly retention: { hourly_days: number; daily_days: number },
+    private readonly timed: <T>(op: Promise<T>) => Promise<T> = (op) => op,
   ) {
     this.runAdmit = defineScript(client, 'syLimitsAdmit', ADMIT)
     this.runSettle = defineScript(client, 'syLimitsSettle', SETTLE)
@@ -69,7 +70,7 @@ export class RedisLimitBackend implements LimitBackend {
       args.push(b.limitNano, b.resetAt)
       keys.push(ks.budget(b.scope, b.period))
     }
-    const reply = (await this.runAdmit(keys, args)) as [string, ...unknown[]]
+    const reply = (await this.timed(this.runAdmit(keys, args))) as [string, ...unknown[]]
     const status = reply[0]
     if (status === 'revoked' || status === 'stale' || status === 'expired') return { ok: false, reason: status, windows: [] }
     if (status === 'ok') {
@@ -108,14 +109,16 @@ export class RedisLimitBackend implements LimitBackend {
     keys.push(ks.usage('h', hourBucket(req.at)), ks.usage('d', dayBucket(req.at)))
     args.push(`${rowField(req.usage)}|`, this.retention.hourly_days * 86_400, this.retention.daily_days * 86_400)
     for (const [metric, value] of metricValues(req.usage)) args.push(metric, value)
-    await this.runSettle(keys, args)
+    await this.timed(this.runSettle(keys, args))
   }
 
   async renew(leases: readonly Lease[], leaseMs: number): Promise<void> {
     if (leases.length === 0) return
-    await this.runRenew(
-      leases.map((l) => this.ks.concurrency(l.scope)),
-      [leaseMs, ...leases.map((l) => l.id)],
+    await this.timed(
+      this.runRenew(
+        leases.map((l) => this.ks.concurrency(l.scope)),
+        [leaseMs, ...leases.map((l) => l.id)],
+      ),
     )
   }
 }

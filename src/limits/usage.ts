@@ -61,7 +61,7 @@ export function createUsage(config: { limits: LimitsConfig }, store: Store): Usa
     if (memory) return buckets.map((b) => memory.read(b.kind, b.index))
     const pipeline = store.redis!.pipeline()
     for (const b of buckets) pipeline.hgetall(ks.usage(b.kind, b.index))
-    const results = (await pipeline.exec()) ?? []
+    const results = (await store.timed(pipeline.exec())) ?? []
     return results.map(([err, value]) => {
       if (err) throw err
       return value as Record<string, string>

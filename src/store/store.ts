@@ -17,9 +17,20 @@ export interface Store {
   readonly backend: 'memory' | 'redis'
   /** Prefix of every Redis key this gateway writes (`store.key_prefix`). */
   readonly prefix: string
-  /** The command client; undefined in memory mode. */
+  /**
+   * The command client; undefined in memory mode. Its own command timeout is only a backstop (4× the
+   * configured one, at least 1 s): wrap calls in `timed` for `store.command_timeout_ms`.
+   */
   readonly redis: RedisClient | undefined
+  /**
+   * Rejects with StoreTimeout once `store.command_timeout_ms` has passed without a reply. When the timer fires,
+   * replies already waiting in the socket get one more I/O turn first, so a busy event loop alone (a burst
+   * of requests) cannot turn a prompt reply into a timeout and a needless fallback.
+   */
+  timed<T>(op: Promise<T>): Promise<T>
   state(): StoreState
+  /** Resolves true once Redis is connected (at once in memory mode), false if it is not within `timeoutMs`. */
+  ready(timeoutMs: number): Promise<boolean>
   /** Callers report command outcomes so a Redis that is connected but timing out also counts as degraded. */
   reportFailure(err: unknown): void
   reportSuccess(): void
@@ -35,6 +46,43 @@ export interface Store {
 
 const FAILURE_HOLD_MS = 2000
 
+export class StoreTimeout extends Error {
+  constructor(ms: number) {
+    super(`store command timed out after ${ms} ms`)
+  }
+}
+
+function timedBy(ms: number) {
+  return function timed<T>(op: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let done = false
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (done) return
+            done = true
+            reject(new StoreTimeout(ms))
+          }),
+        ms,
+      )
+      op.then(
+        (value) => {
+          if (done) return
+          done = true
+          clearTimeout(timer)
+          resolve(value)
+        },
+        (err: unknown) => {
+          if (done) return
+          done = true
+          clearTimeout(timer)
+          reject(err)
+        },
+      )
+    })
+  }
+}
+
 export function createStore(cfg: StoreConfig, opts: { logger?: StoreLogger; name?: string } = {}): Store {
   return cfg.redis_url ? createRedisStore(cfg, opts) : createMemoryStore(cfg.key_prefix)
 }
@@ -47,7 +95,9 @@ function createMemoryStore(prefix: string): Store {
     backend: 'memory',
     prefix,
     redis: undefined,
+    timed: (op) => op,
     state: () => ({ backend: 'memory', status: 'ok', since }),
+    ready: async () => true,
     reportFailure: () => undefined,
     reportSuccess: () => undefined,
     async publish(channel, message) {
@@ -70,7 +120,7 @@ function createMemoryStore(prefix: string): Store {
 
 function createRedisStore(cfg: StoreConfig, opts: { logger?: StoreLogger; name?: string }): Store {
   const name = opts.name ?? 'switchyard'
-  const client = createRedisClient(cfg.redis_url, { commandTimeoutMs: cfg.command_timeout_ms, name })
+  const client = createRedisClient(cfg.redis_url, { commandTimeoutMs: Math.max(1000, cfg.command_timeout_ms * 4), name })
   // Subscriptions need a connection of their own; it is created on first use.
   let subscriber: RedisClient | undefined
   const handlers = new Map<string, Set<(message: string) => void>>()
@@ -127,10 +177,24 @@ function createRedisStore(cfg: StoreConfig, opts: { logger?: StoreLogger; name?:
     backend: 'redis',
     prefix: cfg.key_prefix,
     redis: client,
+    timed: timedBy(cfg.command_timeout_ms),
     state() {
       const failing = lastFailureAt > 0 && Date.now() - lastFailureAt < FAILURE_HOLD_MS
       if (status === 'ok' && failing) return { backend: 'redis', status: 'degraded', since: lastFailureAt, reason: 'commands failing' }
       return { backend: 'redis', status, since, reason }
+    },
+    ready(timeoutMs) {
+      if (client.status === 'ready') return Promise.resolve(true)
+      return new Promise((resolve) => {
+        const done = (ok: boolean) => {
+          clearTimeout(timer)
+          client.off('ready', onReady)
+          resolve(ok)
+        }
+        const onReady = () => done(true)
+        const timer = setTimeout(() => done(false), timeoutMs)
+        client.on('ready', onReady)
+      })
     },
     reportFailure(err) {
       if (lastFailureAt === 0) opts.logger?.warn({ store: 'redis', reason: (err as Error)?.message }, 'store command failed')
