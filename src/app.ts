@@ -6,16 +6,18 @@ import { openaiChatCodec } from './api/openai-chat/index.js'
 import type { ApiCodec } from './api/types.js'
 import type { AppEnv } from './app-env.js'
 import { GatewayError } from './errors.js'
+import { accounting } from './middleware/accounting.js'
 import { api } from './middleware/api.js'
 import { context } from './middleware/context.js'
 import { route } from './middleware/route.js'
 import { embeddingsHandler } from './handlers/embeddings.js'
 import { modelsHandler } from './handlers/models.js'
 import { healthz, readyz } from './handlers/health.js'
-import type { RequestLog } from './request-log.js'
 import type { Runtime } from './runtime.js'
+import type { RequestTelemetry } from './telemetry/telemetry.js'
 
-export type AppHooks = { onFinish(log: RequestLog): void }
+/** What the app reports to: metrics, the request log line, traces (src/telemetry/telemetry.ts). */
+export type AppHooks = RequestTelemetry
 
 /**
  * The whole request path, top to bottom. Middleware runs in this order on the way in and in reverse
@@ -34,12 +36,15 @@ export function buildApp(rt: Runtime, hooks: AppHooks): Hono<AppEnv> {
     const chain: MiddlewareHandler<AppEnv>[] = [
       limit,
       api(codec, rt.models), //  decode → canonical request; encode the outcome on the way out
+      accounting({ pricing: rt.pricing, providers: rt.providers, captureBodies: rt.config.telemetry.log_bodies }), // tokens, cost
       route(rt.router), //        pick a target, call it with retries and fallback
     ]
-    for (const step of chain) app.on('POST', path, step)
+    for (const step of chain) app.on('POST', path, hooks.traceStep(step))
   }
 
   app.use(context({ onFinish: hooks.onFinish }))
+  app.use('/v1/*', hooks.observe) // in-flight, request span, x-switchyard-overhead-ms
+  if (hooks.metrics) app.get(hooks.metrics.path, hooks.metrics.handler)
   app.get('/healthz', healthz())
   app.get('/readyz', readyz(rt))
   llmRoute('/v1/chat/completions', openaiChatCodec)

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config/load.js'
 import type { Config } from './config/schema.js'
 import { compileRuntime, retireReplaced, type Runtime } from './runtime.js'
 import { createLogger, type Logger } from './telemetry/logger.js'
+import { Telemetry } from './telemetry/telemetry.js'
 
 export type Gateway = {
   url: string
@@ -27,13 +28,21 @@ export function assertSafeBind(config: Config): void {
 }
 
 /** Loads the config file, builds the app and listens. Used by main.ts and by tests (port 0). */
-export async function startGateway(opts: { configFile: string; env?: NodeJS.ProcessEnv; logger?: Logger; watch?: boolean }): Promise<Gateway> {
+export async function startGateway(opts: {
+  configFile: string
+  env?: NodeJS.ProcessEnv
+  logger?: Logger
+  watch?: boolean
+  /** Metrics registry, router hooks and tracing; tests pass one with an in-memory span exporter. */
+  telemetry?: Telemetry
+}): Promise<Gateway> {
   const env = opts.env ?? process.env
   const loaded = loadConfig(opts.configFile, env)
   assertSafeBind(loaded.config)
   const logger = opts.logger ?? createLogger(loaded.config.telemetry.log_level)
-  let runtime = compileRuntime(loaded.config, { configDir: loaded.dir, logger })
-  const build = (rt: Runtime) => buildApp(rt, { onFinish: (log) => rt.config.telemetry.log_requests && logger.info({ req: log }, 'request') })
+  const telemetry = opts.telemetry ?? new Telemetry({ logger })
+  let runtime = compileRuntime(loaded.config, { configDir: loaded.dir, logger, routerHooks: telemetry.routerHooks })
+  const build = (rt: Runtime) => buildApp(rt, telemetry.compile(rt))
   let app = build(runtime)
 
   const server: ServerType = serve({ fetch: (req, env2) => app.fetch(req, env2), hostname: loaded.config.server.host, port: loaded.config.server.port })
@@ -94,6 +103,7 @@ export async function startGateway(opts: { configFile: string; env?: NodeJS.Proc
       clearInterval(idle)
       if ('closeAllConnections' in server) server.closeAllConnections()
       await runtime.close()
+      await telemetry.close()
     },
   }
 }

@@ -3,6 +3,7 @@ import { cacheConfigSchema, cacheOverrideSchema, defaultCacheConfig } from '../c
 import { guardrailsConfigSchema } from '../guardrails/config.js'
 import { budgetSchema, limitsConfigSchema, rateLimitsSchema } from '../limits/config.js'
 import { priceEntrySchema } from '../pricing/config.js'
+import { telemetryConfigSchema } from '../telemetry/config.js'
 import { circuitBreakerConfigSchema, MAX_TARGETS } from '../routing/config.js'
 
 // The one schema for config/gateway.yaml. Every option is documented in config/README.md.
@@ -121,38 +122,7 @@ export const configSchema = z
     limits: limitsConfigSchema.prefault({}),
     guardrails: guardrailsConfigSchema.default({}),
     cache: cacheConfigSchema.default(defaultCacheConfig),
-    telemetry: z
-      .object({
-        log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-        log_requests: z.boolean().default(true),
-        log_bodies: z.boolean().default(false),
-        metrics: z
-          .object({
-            enabled: z.boolean().default(true),
-            path: z.string().startsWith('/').default('/metrics'),
-            bearer_token: z.string().default(''),
-            key_name_labels: z.boolean().default(true),
-          })
-          .strict()
-          .default({ enabled: true, path: '/metrics', bearer_token: '', key_name_labels: true }),
-        tracing: z
-          .object({
-            enabled: z.boolean().default(false),
-            otlp_endpoint: z.string().default('http://127.0.0.1:4318'),
-            sample_ratio: z.number().min(0).max(1).default(1),
-            service_name: z.string().default('switchyard'),
-          })
-          .strict()
-          .default({ enabled: false, otlp_endpoint: 'http://127.0.0.1:4318', sample_ratio: 1, service_name: 'switchyard' }),
-      })
-      .strict()
-      .default({
-        log_level: 'info',
-        log_requests: true,
-        log_bodies: false,
-        metrics: { enabled: true, path: '/metrics', bearer_token: '', key_name_labels: true },
-        tracing: { enabled: false, otlp_endpoint: 'http://127.0.0.1:4318', sample_ratio: 1, service_name: 'switchyard' },
-      }),
+    telemetry: telemetryConfigSchema.prefault({}),
     pricing: z.array(priceEntrySchema).optional(),
     pricing_file: z.string().default('pricing.yaml'),
   })
