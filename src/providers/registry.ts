@@ -1,5 +1,6 @@
 import type { ProviderConfig } from '../config/schema.js'
 import { createAnthropicProvider } from './anthropic/index.js'
+import { createLlama } from './llama/index.js'
 import { createOpenAI } from './openai/index.js'
 import { createOpenAICompatible } from './openai-compatible/index.js'
 import type { Provider } from './types.js'
@@ -11,9 +12,7 @@ export const providerFactories: Factories = {
   openai: createOpenAI,
   'openai-compatible': createOpenAICompatible,
   anthropic: (cfg) => createAnthropicProvider(cfg),
-  llama: () => {
-    throw new Error('llama provider not wired yet')
-  },
+  llama: createLlama,
 }
 
 export function createProvider(cfg: ProviderConfig): Provider {

@@ -22,6 +22,8 @@ export function mapUpstreamError(err: UpstreamError): GatewayError {
     const status = s === 404 || s === 413 || s === 422 ? s : 400
     return new GatewayError(status, 'invalid_request_error', err.code ?? null, err.message, { cause: err, param: err.param ?? null })
   }
+  // A local model that cannot serve (file missing, failed to load) says why in its own words; they name no secret.
+  if (s === 503 && err.code === 'model_unavailable') return new GatewayError(503, 'api_error', 'model_unavailable', err.message, { cause: err })
   if (s === 529 || s === 503) return new GatewayError(502, 'overloaded_error', 'upstream_overloaded', `${who} is overloaded`, { cause: err })
   return new GatewayError(502, 'api_error', 'upstream_error', `${who} failed with HTTP ${s ?? 'error'}`, { cause: err })
 }

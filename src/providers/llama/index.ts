@@ -1,0 +1,2 @@
+export { createLlamaProvider as createLlama, type LlamaProvider } from './llama-provider.js'
+export type { LlamaProviderConfig } from './load-llama-model.js'
