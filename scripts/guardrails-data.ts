@@ -46,7 +46,9 @@ type Raw = { text: string; label: number; goal_index?: number }
  * - deepset, jackhhao: by hash of the normalised text, 75% train / 25% eval;
  * - jailbreakbench: by behaviour (goal_index), so eval attacks pursue goals never seen in training;
  * - ordinary questions: qqp_train.jsonl questions train, qqp_sample.jsonl questions evaluate (the
- *   two files share no question text by construction; the dedupe drops any that slipped through).
+ *   two files share no question text by construction; the dedupe drops any that slipped through);
+ * - ordinary prose (training only, as more varied negatives): the sentences of the STS-B, MRPC and
+ *   GPTCache paraphrase files, which no injection evaluation uses.
  * A text that appears on both sides is kept only on the eval side.
  */
 export function loadInjectionSplit(opts: { trainQuestions?: number; evalQuestions?: number } = {}): {
@@ -73,7 +75,17 @@ export function loadInjectionSplit(opts: { trainQuestions?: number; evalQuestion
   for (const q of evalQuestions) add(evalRows, q, 0, 'questions')
   for (const s of sets) for (const r of s.rows) if (!s.isEval(r)) add(train, r.text, r.label, s.name)
   for (const q of questions('similarity/qqp_train.jsonl', opts.trainQuestions ?? Number.POSITIVE_INFINITY)) add(train, q, 0, 'questions')
+  for (const t of prose()) add(train, t, 0, 'prose')
   return { train, eval: evalRows }
+}
+
+function prose(): string[] {
+  const pairs = [
+    ...readJsonl<{ sentence1: string; sentence2: string }>('similarity/stsb_test.jsonl').map((r) => [r.sentence1, r.sentence2]),
+    ...readJsonl<{ sentence1: string; sentence2: string }>('similarity/mrpc_test.jsonl').map((r) => [r.sentence1, r.sentence2]),
+    ...readJsonl<{ text1: string; text2: string }>('similarity/gptcache_paraphrase_pairs.jsonl').map((r) => [r.text1, r.text2]),
+  ]
+  return pairs.flat().filter((t): t is string => typeof t === 'string')
 }
 
 /** Distinct question texts of a QQP file, in file order, at most `limit`. */

@@ -37,7 +37,7 @@ export function vectorize(examples: readonly InjectionExample[]): Vec[] {
   return examples.map((e) => ({
     idx: featureIndices(normalizeForInjection(e.text), e.text),
     y: e.label,
-    weight: e.label === 1 ? POSITIVE_WEIGHT : e.dataset === 'questions' ? 1 : DATASET_BENIGN_WEIGHT,
+    weight: e.label === 1 ? POSITIVE_WEIGHT : e.dataset === 'questions' || e.dataset === 'prose' ? 1 : DATASET_BENIGN_WEIGHT,
   }))
 }
 
@@ -93,11 +93,18 @@ if (isMain) {
   const probe = train(fit)
   const neg = val.filter((v) => v.y === 0).map((v) => scoreWith(probe, v.idx)).sort((a, b) => b - a)
   const pos = val.filter((v) => v.y === 1).map((v) => scoreWith(probe, v.idx))
+  const thresholdAt = (fpr: number) => neg[Math.floor(fpr * neg.length)] ?? 1
   for (const fpr of [0.01, 0.05]) {
-    const t = neg[Math.floor(fpr * neg.length)] ?? 1
-    console.log(`validation fold: TPR ${(pos.filter((s) => s > t).length / pos.length).toFixed(3)} at FPR ${fpr} (threshold ${t.toFixed(3)})`)
+    const t = thresholdAt(fpr)
+    console.log(`validation fold: TPR ${(pos.filter((s) => s > t).length / pos.length).toFixed(3)} at FPR ${fpr} (raw threshold ${t.toFixed(4)})`)
   }
   const model = train(vectorize(examples))
+  // Calibration: shift the bias so that a score of 0.5 sits where the validation fold had 1% false
+  // positives. The configured default threshold (0.5) then means "about 1% FPR" rather than an
+  // arbitrary point of an uncalibrated logistic output.
+  const t1 = thresholdAt(0.01)
+  model.bias -= Math.log(t1 / (1 - t1))
+  console.log(`calibration: bias shifted by ${(-Math.log(t1 / (1 - t1))).toFixed(3)}`)
   const out = path.join(repoRoot, 'models/injection/classifier.bin')
   mkdirSync(path.dirname(out), { recursive: true })
   const buf = InjectionClassifier.serialize(model.weights, model.bias)

@@ -1,17 +1,21 @@
 // Trains the PERSON / LOCATION / STREET_ADDRESS tagger (averaged perceptron over hashed token
-// features) on the training templates of the Presidio synthetic data set, and writes
-// models/pii-tagger/tagger.bin. Deterministic: same data, same file. Run: npm run train:pii-tagger
+// features plus a name/city gazetteer) on the training templates of the Presidio synthetic data set,
+// and writes models/pii-tagger/tagger.bin. Deterministic: same data, same file.
+// Run: npm run train:pii-tagger
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { allowed, historyFeatures, staticFeatures, TAGS, type Tag } from '../src/guardrails/pii/ner/features.js'
+import { allowed, historyFeatures, staticFeatures, TAGS, type Tag, type TokenFeatures } from '../src/guardrails/pii/ner/features.js'
 import { TaggerModel } from '../src/guardrails/pii/ner/tagger-model.js'
 import { type Token, tokenize } from '../src/guardrails/pii/ner/tokenize.js'
 import { loadPiiSplit, type PiiRow, repoRoot } from './guardrails-data.js'
+import { buildGazetteer } from './pii-gazetteer.js'
 
 const EPOCHS = 12
+/** Chance that a token's neighbouring-word features are hidden during a training step (see features.ts). */
+const LEXICAL_DROPOUT = 0.5
 const TYPE_OF: Record<string, string> = { PERSON: 'PER', GPE: 'LOC', STREET_ADDRESS: 'ADDR' }
 
-type Sentence = { tokens: Token[]; feats: Uint32Array[]; gold: Tag[] }
+type Sentence = { tokens: Token[]; feats: TokenFeatures[]; gold: Tag[] }
 
 function goldTags(row: PiiRow, tokens: Token[]): Tag[] {
   const tags: Tag[] = tokens.map(() => 'O')
@@ -91,7 +95,7 @@ class AveragedPerceptron {
   }
 }
 
-function decode(p: AveragedPerceptron, s: Sentence, learn: boolean): { correct: number; margins: number[] } {
+function decode(p: AveragedPerceptron, s: Sentence, learn: boolean, rand?: () => number): { correct: number; margins: number[] } {
   const tags: Tag[] = []
   const margins: number[] = []
   let correct = 0
@@ -102,7 +106,9 @@ function decode(p: AveragedPerceptron, s: Sentence, learn: boolean): { correct: 
     const prev2 = learn ? (s.gold[i - 2] ?? 'O') : (tags[i - 2] ?? 'O')
     const hist = historyFeatures(prev, prev2, (s.tokens[i] as Token).text.toLowerCase())
     scores.fill(0)
-    p.score(s.feats[i] as Uint32Array, scores)
+    const tf = s.feats[i] as TokenFeatures
+    const feats = rand !== undefined && rand() < LEXICAL_DROPOUT ? tf.all.subarray(0, tf.lexicalFrom) : tf.all
+    p.score(feats, scores)
     p.score(hist, scores)
     let best = -1
     let second = Number.NEGATIVE_INFINITY
@@ -116,7 +122,7 @@ function decode(p: AveragedPerceptron, s: Sentence, learn: boolean): { correct: 
     const gold = TAGS.indexOf(s.gold[i] as Tag)
     if (best === gold) correct++
     else if (learn) {
-      p.update(s.feats[i] as Uint32Array, gold, best)
+      p.update(feats, gold, best)
       p.update(hist, gold, best)
     }
     if (learn) p.tick()
@@ -127,9 +133,10 @@ function decode(p: AveragedPerceptron, s: Sentence, learn: boolean): { correct: 
 }
 
 const { train } = loadPiiSplit()
+const gazetteer = buildGazetteer()
 const sentences: Sentence[] = train.map(toUtf16).map((row) => {
   const tokens = tokenize(row.text)
-  return { tokens, feats: staticFeatures(tokens, row.text), gold: goldTags(row, tokens) }
+  return { tokens, feats: staticFeatures(tokens, row.text, gazetteer), gold: goldTags(row, tokens) }
 })
 const p = new AveragedPerceptron()
 const rand = mulberry32(42)
@@ -143,7 +150,7 @@ for (let epoch = 0; epoch < EPOCHS; epoch++) {
   let total = 0
   for (const i of order) {
     const s = sentences[i] as Sentence
-    correct += decode(p, s, true).correct
+    correct += decode(p, s, true, rand).correct
     total += s.tokens.length
   }
   console.log(`epoch ${epoch + 1}: token accuracy while learning ${(correct / total).toFixed(4)}`)
@@ -156,6 +163,6 @@ const margins = sentences.flatMap((s) => decode(final, s, false).margins).sort((
 const temperature = margins[Math.floor(margins.length / 2)] ?? 1
 const out = path.join(repoRoot, 'models/pii-tagger/tagger.bin')
 mkdirSync(path.dirname(out), { recursive: true })
-const buf = TaggerModel.serialize(weights, temperature)
+const buf = TaggerModel.serialize(weights, temperature, gazetteer)
 writeFileSync(out, buf)
 console.log(`${train.length} training texts, ${weights.size} features → ${out} (${buf.length} bytes, temperature ${temperature.toFixed(3)})`)

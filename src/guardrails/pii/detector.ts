@@ -28,11 +28,22 @@ export function compilePiiDetector(opts: { entities: ReadonlySet<EntityType>; mi
         const score = context(text, d.start, d.end, d.score)
         if (score >= opts.minConfidence) found.push({ ...d, score })
       }
-    if (tagger !== undefined)
-      for (const d of findNamedEntities(tagger, text)) if (opts.entities.has(d.entity) && d.score >= opts.minConfidence) found.push(d)
+    if (tagger !== undefined) found.push(...taggerFindings(tagger, text, opts.entities, opts.minConfidence))
     if (found.length === 0) return found
     return resolveOverlaps(found, placeholderSpans(text))
   }
+}
+
+/**
+ * A name or place has letters; an address part may be bare digits (a postcode, a house number) only
+ * next to an address part that has letters. A lone number is some other entity's, or none.
+ */
+function taggerFindings(tagger: TaggerModel, text: string, entities: ReadonlySet<EntityType>, minConfidence: number): Detection[] {
+  const all = findNamedEntities(tagger, text).filter((d) => entities.has(d.entity) && d.score >= minConfidence)
+  const hasLetters = (d: Detection) => /\p{L}/u.test(text.slice(d.start, d.end))
+  const lettered = all.filter(hasLetters)
+  const nearAddress = (d: Detection) => lettered.some((a) => a.entity === 'STREET_ADDRESS' && a.start - d.end < 40 && d.start - a.end < 40)
+  return all.filter((d) => hasLetters(d) || (d.entity === 'STREET_ADDRESS' && nearAddress(d)))
 }
 
 function placeholderSpans(text: string): Array<[number, number]> {

@@ -1,5 +1,5 @@
 import type { Detection, EntityType } from '../entity-types.js'
-import { allowed, historyFeatures, staticFeatures, TAGS, type Tag } from './features.js'
+import { allowed, historyFeatures, staticFeatures, TAGS, type Tag, type TokenFeatures } from './features.js'
 import type { TaggerModel } from './tagger-model.js'
 import { type Token, tokenize } from './tokenize.js'
 
@@ -7,14 +7,14 @@ const ENTITY_OF: Record<string, EntityType> = { PER: 'PERSON', LOC: 'LOCATION', 
 
 /** Greedy left-to-right tagging: each token's best allowed tag given the two tags before it. */
 export function tagTokens(model: TaggerModel, tokens: readonly Token[], text: string): { tags: Tag[]; margins: number[] } {
-  const feats = staticFeatures(tokens, text)
+  const feats = staticFeatures(tokens, text, model.gazetteer)
   const tags: Tag[] = []
   const margins: number[] = []
   const scores = new Float32Array(TAGS.length)
   for (let i = 0; i < tokens.length; i++) {
     scores.fill(0)
     const prev = tags[i - 1] ?? 'O'
-    model.accumulate(feats[i] as Uint32Array, scores)
+    model.accumulate((feats[i] as TokenFeatures).all, scores)
     model.accumulate(historyFeatures(prev, tags[i - 2] ?? 'O', (tokens[i] as Token).text.toLowerCase()), scores)
     let best = 0
     let second = Number.NEGATIVE_INFINITY

@@ -11,7 +11,7 @@ const IBAN_LENGTH: Record<string, number> = {
   UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
 }
 
-const CANDIDATE = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}/g
+const CANDIDATE = /(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}/g
 
 /** ISO 7064 mod 97-10 over the rearranged IBAN. */
 export function ibanChecksumValid(iban: string): boolean {
@@ -32,14 +32,14 @@ export const ibanRecognizer: Recognizer = {
   find(text) {
     const out: Detection[] = []
     for (const m of text.matchAll(CANDIDATE)) {
-      const expected = IBAN_LENGTH[m[0].slice(0, 2)]
+      const expected = IBAN_LENGTH[m[0].slice(0, 2).toUpperCase()]
       if (expected === undefined) continue
       // The greedy match may run into a following code or word: cut it at the country's length.
       let taken = 0
       let end = 0
       while (end < m[0].length && taken < expected) if (m[0][end++] !== ' ') taken++
       if (taken !== expected) continue
-      const iban = m[0].slice(0, end).replace(/ /g, '')
+      const iban = m[0].slice(0, end).replace(/ /g, '').toUpperCase()
       if (!ibanChecksumValid(iban)) continue
       out.push({ entity: 'IBAN_CODE', start: m.index, end: m.index + end, score: 0.95, recognizer: 'iban' })
     }

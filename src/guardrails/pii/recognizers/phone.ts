@@ -3,7 +3,9 @@ import type { Detection, Recognizer } from '../entity-types.js'
 
 // A run of digits with the usual separators, an optional +country code and extension. The full
 // metadata (`/max`) is used because its validity check knows each country's real number ranges.
-const CANDIDATE = /(?<![\w+@/.-])\+?\(?\d[\d ().\u00a0-]{5,24}\d(?:\s?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w@-]|\.\d)/g
+const CANDIDATE = /(?<![\w+@/.:-])\+?\(?\d[\d ().\u00a0-]{5,24}\d(?:\s?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w@]|[-.:]\d)/g
+// ISO dates and times are digit runs with separators too.
+const DATE_LIKE = /^\d{4}-\d{1,2}-\d{1,2}|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$/
 // National formats are tried in this order; the first country where the number is valid wins.
 const NATIONAL_REGIONS: CountryCode[] = ['US', 'GB', 'DE', 'FR', 'IT', 'ES', 'NL', 'BE', 'CH', 'AT', 'AU', 'BR', 'IN', 'IE', 'ZA', 'SE', 'DK', 'NO', 'PL']
 
@@ -17,19 +19,25 @@ function digitCount(s: string): number {
 }
 
 function phoneScore(candidate: string): number | undefined {
-  if (candidate.startsWith('+')) return parsePhoneNumberFromString(candidate)?.isValid() ? 0.75 : undefined
+  if (candidate.startsWith('+')) {
+    // "+41 (0)44 …": the national trunk prefix written in brackets is not dialled internationally.
+    const parsed = parsePhoneNumberFromString(candidate.replace(/^(\+\d{1,3})\s*\(0\)/, '$1'))
+    // A leading + and a plausible length for its country is strong evidence even for an unassigned range.
+    return parsed?.isValid() ? 0.75 : parsed?.isPossible() ? 0.55 : undefined
+  }
   // "00 41 …" is the international prefix in most of the world.
   if (candidate.startsWith('00')) return parsePhoneNumberFromString(`+${candidate.slice(2)}`)?.isValid() ? 0.7 : undefined
-  for (const region of NATIONAL_REGIONS) {
-    if (parsePhoneNumberFromString(candidate, region)?.isValid()) return region === 'US' ? 0.6 : 0.5
-  }
-  return undefined
+  const region = NATIONAL_REGIONS.find((r) => parsePhoneNumberFromString(candidate, r)?.isValid())
+  if (region === undefined) return undefined
+  // A bare run of up to nine digits is more often an order, account or reference number: it needs context.
+  if (/^\d{7,9}$/.test(candidate)) return 0.3
+  return region === 'US' ? 0.6 : 0.5
 }
 
 export const phoneRecognizer: Recognizer = {
   name: 'phone',
   entity: 'PHONE_NUMBER',
-  context: ['phone', 'telephone', 'tel', 'call', 'cell', 'mobile', 'fax', 'contact', 'reach', 'number', 'dial', 'whatsapp', 'sms', 'text'],
+  context: ['phone', 'telephone', 'tel', 'call', 'cell', 'mobile', 'fax', 'contact', 'reach', 'dial', 'whatsapp', 'sms', 'messages', 'office', 'desk'],
   find(text) {
     const out: Detection[] = []
     for (const m of text.matchAll(CANDIDATE)) {
@@ -39,7 +47,7 @@ export const phoneRecognizer: Recognizer = {
       if (value.startsWith('(') && !value.includes(')')) (value = value.slice(1)), start++
       value = value.replace(/[\s(.-]+$/, '')
       const digits = digitCount(value)
-      if (digits < 7 || digits > 15 + 6) continue
+      if (digits < 7 || digits > 15 + 6 || DATE_LIKE.test(value)) continue
       const score = phoneScore(value)
       if (score !== undefined) out.push({ entity: 'PHONE_NUMBER', start, end: start + value.length, score, recognizer: 'phone' })
     }
