@@ -81,7 +81,7 @@ function split(text: string, n: number | undefined): string[] {
 }
 
 /** A fake OpenAI API server on 127.0.0.1 that speaks the real wire format, scripted per request. */
-export async function startFakeOpenAI(opts: { id?: string; port?: number; defaults?: Script } = {}): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(opts: { id?: string; port?: number; defaults?: Script; record?: boolean } = {}): Promise<FakeOpenAI> {
   const id = opts.id ?? 'openai'
   let defaults: Script = opts.defaults ?? {}
   let queue: Script[] = []
@@ -106,7 +106,7 @@ export async function startFakeOpenAI(opts: { id?: string; port?: number; defaul
     } catch {
       body = undefined
     }
-    requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body })
+    if (opts.record !== false) requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body })
     const s: Script = { ...defaults, ...queue.shift() }
     if (s.reset) return req.socket.destroy()
     if (s.hang) return
@@ -195,8 +195,8 @@ export async function startFakeOpenAI(opts: { id?: string; port?: number; defaul
     }
     if (s.cutAfterChunks !== undefined && s.cutAfterChunks >= pieces.length) return void req.socket.end()
     write(chunk({}, finish))
-    const opts = body.stream_options as { include_usage?: boolean } | undefined
-    if (opts?.include_usage) write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [], usage })}\n\n`)
+    const streamOptions = body.stream_options as { include_usage?: boolean } | undefined
+    if (streamOptions?.include_usage) write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [], usage })}\n\n`)
     done = true
     res.end('data: [DONE]\n\n')
   }
@@ -239,8 +239,15 @@ export async function startFakeOpenAI(opts: { id?: string; port?: number; defaul
 
 // As a process (bench, load tests): tsx test/upstreams/fake-openai.ts --port 9000
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const portArg = process.argv.indexOf('--port')
-  const port = portArg > 0 ? Number(process.argv[portArg + 1]) : 0
-  const fake = await startFakeOpenAI({ id: 'fake-openai', port })
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name)
+    return i > 0 ? Number(process.argv[i + 1]) : undefined
+  }
+  const fake = await startFakeOpenAI({
+    id: 'fake-openai',
+    port: arg('--port') ?? 0,
+    record: false,
+    defaults: { content: 'Hello! How can I help you today?', chunks: arg('--chunks') ?? 20, chunkIntervalMs: arg('--chunk-interval-ms') ?? 0 },
+  })
   process.stdout.write(`${JSON.stringify({ port: fake.port })}\n`)
 }

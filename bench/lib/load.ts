@@ -1,0 +1,106 @@
+import http from 'node:http'
+
+export type Summary = { count: number; errors: number; rps: number; p50: number; p90: number; p99: number; max: number }
+
+const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 32 })
+const STREAM_BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 32, stream: true })
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+}
+
+export function summarize(latencies: number[], errors: number, seconds: number): Summary {
+  const s = [...latencies].sort((a, b) => a - b)
+  return { count: s.length, errors, rps: s.length / seconds, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN }
+}
+
+type Target = { url: string; headers: Record<string, string> }
+
+function post(agent: http.Agent, t: Target, body: string, onFirstByte?: (ms: number) => void): Promise<{ ok: boolean; ms: number }> {
+  const u = new URL(t.url)
+  const start = performance.now()
+  return new Promise((resolve) => {
+    const req = http.request(
+      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...t.headers } },
+      (res) => {
+        let first = true
+        res.on('data', () => {
+          if (first && onFirstByte) onFirstByte(performance.now() - start)
+          first = false
+        })
+        res.on('end', () => resolve({ ok: res.statusCode === 200, ms: performance.now() - start }))
+        res.on('error', () => resolve({ ok: false, ms: performance.now() - start }))
+      },
+    )
+    req.on('error', () => resolve({ ok: false, ms: performance.now() - start }))
+    req.end(body)
+  })
+}
+
+/** Open loop: requests are sent at a fixed rate whatever the answers do; latency from the actual send. */
+export async function fixedRate(t: Target, rate: number, seconds: number, warmupSeconds = 2): Promise<Summary> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
+  const lat: number[] = []
+  let errors = 0
+  const pending: Promise<void>[] = []
+  const start = performance.now()
+  const total = Math.floor(rate * (seconds + warmupSeconds))
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate
+    const wait = due - performance.now()
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait))
+    const record = i >= rate * warmupSeconds
+    pending.push(
+      post(agent, t, BODY).then((r) => {
+        if (!record) return
+        if (r.ok) lat.push(r.ms)
+        else errors++
+      }),
+    )
+  }
+  await Promise.all(pending)
+  agent.destroy()
+  return summarize(lat, errors, seconds)
+}
+
+/** Closed loop at `connections` concurrent requests: the most the target sustains. */
+export async function maxThroughput(t: Target, connections: number, seconds: number, warmupSeconds = 2): Promise<Summary> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections })
+  const lat: number[] = []
+  let errors = 0
+  const warmEnd = performance.now() + warmupSeconds * 1000
+  const end = warmEnd + seconds * 1000
+  const worker = async () => {
+    while (performance.now() < end) {
+      const r = await post(agent, t, BODY)
+      if (performance.now() < warmEnd) continue
+      if (r.ok) lat.push(r.ms)
+      else errors++
+    }
+  }
+  await Promise.all(Array.from({ length: connections }, worker))
+  agent.destroy()
+  return summarize(lat, errors, seconds)
+}
+
+/** Streams at fixed concurrency: time to first byte of the body. */
+export async function streamTtfb(t: Target, concurrency: number, seconds: number, warmupSeconds = 2): Promise<Summary> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency })
+  const ttfb: number[] = []
+  let errors = 0
+  const warmEnd = performance.now() + warmupSeconds * 1000
+  const end = warmEnd + seconds * 1000
+  const worker = async () => {
+    while (performance.now() < end) {
+      let first = NaN
+      const r = await post(agent, t, STREAM_BODY, (ms) => (first = ms))
+      if (performance.now() < warmEnd) continue
+      if (r.ok && !Number.isNaN(first)) ttfb.push(first)
+      else errors++
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  agent.destroy()
+  return summarize(ttfb, errors, seconds)
+}
