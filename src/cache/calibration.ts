@@ -17,7 +17,7 @@ export type Calibration = {
 export const CALIBRATION_FILE = new URL('../../models/cache-calibration.json', import.meta.url)
 
 /** Rules used for a model nobody calibrated (its threshold must then come from config). */
-export const DEFAULT_RULES: VerifyRules = { keyWordRank: 10_000, maxDifferentWords: 2, sameOrder: true }
+export const DEFAULT_RULES: VerifyRules = { keyWordRank: 10_000, maxDifferentWords: 2, maxDifferentShare: 0.3, sameOrder: true }
 
 export function readCalibrations(file: URL | string = CALIBRATION_FILE): Record<string, Calibration> {
   try {

@@ -5,6 +5,11 @@ export type VerifyRules = {
   keyWordRank: number
   /** At most this many common content words may differ between the two texts (paraphrase allowance). */
   maxDifferentWords: number
+  /**
+   * At most this share of the texts' content (words weighted by rarity) may differ: a paraphrase keeps
+   * its topic words and rewords the rest; "clean a leather bag" vs "clean a leather chair" swaps the topic.
+   */
+  maxDifferentShare: number
   /** Content words both texts share must come in the same order ("convert A to B" is not "convert B to A"). */
   sameOrder: boolean
 }
@@ -28,21 +33,31 @@ export function verifyCandidate(query: TextFeatures, candidate: TextFeatures, ru
   for (const e of query.entities) if (!candidate.stems.has(e)) return { ok: false, reason: 'entity' }
   for (const e of candidate.entities) if (!query.stems.has(e)) return { ok: false, reason: 'entity' }
   let different = 0
+  let differentWeight = 0
+  let totalWeight = 0
   for (const [side, other] of [
     [query, candidate],
     [candidate, query],
   ] as const) {
     for (const [word, rank] of side.content) {
+      const weight = rarity(rank)
+      totalWeight += weight
       if (other.stems.has(word)) continue
+      differentWeight += weight
       if (rank >= rules.keyWordRank) return { ok: false, reason: 'key-word' }
       if (NEGATING_PREFIXES.some((p) => (word.startsWith(p) && other.stems.has(word.slice(p.length))) || other.stems.has(p + word)))
         return { ok: false, reason: 'antonym' }
       different++
     }
   }
-  if (different > rules.maxDifferentWords) return { ok: false, reason: 'wording' }
+  if (different > rules.maxDifferentWords || (totalWeight > 0 && differentWeight / totalWeight > rules.maxDifferentShare)) return { ok: false, reason: 'wording' }
   if (rules.sameOrder && !sharedWordsInOrder(query.order, candidate.order)) return { ok: false, reason: 'order' }
   return { ok: true }
+}
+
+/** Information weight of a word from its frequency rank (inverse-frequency under Zipf's law); unknown words weigh most. */
+function rarity(rank: number): number {
+  return Math.log(Math.min(rank, 100_000) + 20)
 }
 
 /** Whether the words the two sequences share appear in the same relative order. */

@@ -1,0 +1,70 @@
+import { verifyCandidate, type VerifyRules } from '../verify/verify-candidate.js'
+import type { ScoredPair } from './score-pairs.js'
+
+export type OperatingPoint = { threshold: number; precision: number; hitRate: number; falseHitRate: number; hits: number }
+
+/** A pair counts as a cache hit when its similarity reaches the threshold and verification lets it through. */
+export function operatingPoint(pairs: readonly ScoredPair[], rules: VerifyRules | undefined, threshold: number): OperatingPoint {
+  let tp = 0
+  let fp = 0
+  let positives = 0
+  for (const p of pairs) {
+    if (p.label === 1) positives++
+    if (p.similarity < threshold || (rules && !verifyCandidate(p.a, p.b, rules).ok)) continue
+    if (p.label === 1) tp++
+    else fp++
+  }
+  const negatives = pairs.length - positives
+  return { threshold, precision: tp + fp ? tp / (tp + fp) : 1, hitRate: positives ? tp / positives : 0, falseHitRate: negatives ? fp / negatives : 0, hits: tp + fp }
+}
+
+/** Every threshold at which the hit set changes, with its precision, hit rate and false-hit rate (most similar first). */
+export function precisionCurve(pairs: readonly ScoredPair[], rules: VerifyRules | undefined): OperatingPoint[] {
+  const passing = pairs.filter((p) => !rules || verifyCandidate(p.a, p.b, rules).ok).sort((x, y) => y.similarity - x.similarity)
+  const positives = pairs.filter((p) => p.label === 1).length
+  const negatives = pairs.length - positives
+  const curve: OperatingPoint[] = []
+  let tp = 0
+  let fp = 0
+  for (let i = 0; i < passing.length; i++) {
+    if (passing[i]!.label === 1) tp++
+    else fp++
+    if (i + 1 < passing.length && passing[i + 1]!.similarity === passing[i]!.similarity) continue
+    curve.push({ threshold: passing[i]!.similarity, precision: tp / (tp + fp), hitRate: positives ? tp / positives : 0, falseHitRate: negatives ? fp / negatives : 0, hits: tp + fp })
+  }
+  return curve
+}
+
+export type CalibrationTarget = { targetPrecision: number; maxFalseHitRate: number; minHits: number }
+export type CalibrationResult = { rules: VerifyRules; point: OperatingPoint; precisionReached: boolean }
+
+/** The verification rules tried by calibration, from strict to lenient. */
+export function rulesGrid(): VerifyRules[] {
+  const grid: VerifyRules[] = []
+  for (const keyWordRank of [3_000, 10_000, 30_000, Number.POSITIVE_INFINITY])
+    for (const maxDifferentWords of [0, 1, 2, 4, 8])
+      for (const maxDifferentShare of [0.15, 0.25, 0.35, 0.5, 1])
+        for (const sameOrder of [true, false]) grid.push({ keyWordRank, maxDifferentWords, maxDifferentShare, sameOrder })
+  return grid
+}
+
+/**
+ * Picks the rules and the lowest threshold (most hits) whose false-hit rate stays within the bound
+ * and whose precision reaches the target. When no threshold reaches the precision target (QQP's
+ * non-duplicates include near-identical questions, so precision tops out below 0.99), the false-hit
+ * bound alone decides and `precisionReached` says so.
+ */
+export function calibrate(pairs: readonly ScoredPair[], target: CalibrationTarget, grid = rulesGrid()): CalibrationResult | undefined {
+  let bestWithPrecision: CalibrationResult | undefined
+  let bestWithoutPrecision: CalibrationResult | undefined
+  for (const rules of grid) {
+    for (const point of precisionCurve(pairs, rules)) {
+      if (point.falseHitRate > target.maxFalseHitRate) break
+      if (point.hits < target.minHits) continue
+      if (point.precision >= target.targetPrecision && (!bestWithPrecision || point.hitRate > bestWithPrecision.point.hitRate))
+        bestWithPrecision = { rules, point, precisionReached: true }
+      if (!bestWithoutPrecision || point.hitRate > bestWithoutPrecision.point.hitRate) bestWithoutPrecision = { rules, point, precisionReached: false }
+    }
+  }
+  return bestWithPrecision ?? bestWithoutPrecision
+}
