@@ -1,6 +1,8 @@
 export type CircuitState = 'closed' | 'open' | 'half-open'
 
 export type CircuitBreakerOptions = {
+  /** Off: the circuit never opens (not on failures, not on a long Retry-After). */
+  enabled: boolean
   /** Opens after this many counted failures in a row; 0 turns the rule off. */
   consecutiveFailures: number
   /** Opens when failures / attempts in the window reach this ratio … */
@@ -95,7 +97,7 @@ export class CircuitBreaker {
       this.open(now, this.cooldown)
       return
     }
-    if (this.current === 'open') return
+    if (this.current === 'open' || !this.options.enabled) return
     this.consecutive++
     this.record(now, true)
     const o = this.options
@@ -109,6 +111,7 @@ export class CircuitBreaker {
 
   /** The upstream asked us to stay away for longer than we wait (Retry-After over the cap): open for that long. */
   holdOpen(now: number, ms: number): void {
+    if (!this.options.enabled) return
     const until = now + Math.min(ms, this.options.maxCooldownMs)
     if (this.current === 'open' && this.openUntil >= until) return
     this.open(now, until - now)

@@ -47,9 +47,10 @@ export type PlanDeps = {
 export function circuitOptions(config: ModelConfig): CircuitBreakerOptions {
   const c = config.circuit_breaker
   return {
-    consecutiveFailures: c.enabled ? c.consecutive_failures : 0,
+    enabled: c.enabled,
+    consecutiveFailures: c.consecutive_failures,
     failureRatio: c.failure_ratio,
-    minRequests: c.enabled ? c.min_requests : 0,
+    minRequests: c.min_requests,
     windowMs: c.window_ms,
     cooldownMs: c.cooldown_ms,
     maxCooldownMs: c.max_cooldown_ms,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from '../../src/routing/circuit-breaker.js'
 
 const options: CircuitBreakerOptions = {
+  enabled: true,
   consecutiveFailures: 3,
   failureRatio: 0.5,
   minRequests: 10,
@@ -50,10 +51,19 @@ describe('CircuitBreaker', () => {
     expect(b.state).toBe('closed')
   })
 
-  it('stays closed with the rules off (enabled: false compiles to both thresholds 0)', () => {
+  it('stays closed with both rules off (thresholds 0)', () => {
     const { b } = breaker({ consecutiveFailures: 0, minRequests: 0 })
     for (let i = 0; i < 100; i++) b.onFailure(i)
     expect(b.state).toBe('closed')
+  })
+
+  it('turned off, never opens: not on failures, not on a long Retry-After', () => {
+    const { b, changes } = breaker({ enabled: false })
+    for (let i = 0; i < 100; i++) b.onFailure(i)
+    b.holdOpen(100, 60_000)
+    expect(b.state).toBe('closed')
+    expect(b.allows(101)).toBe(true)
+    expect(changes).toEqual([])
   })
 
   it('half-opens after the cooldown and lets exactly one probe through; its success closes the circuit', () => {

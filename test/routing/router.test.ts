@@ -258,6 +258,7 @@ describe('Router: circuit breaker', () => {
 
   it('turned off, never skips a target', async () => {
     const { outcomeOf, stubs } = routerSetup({ circuit_breaker: { enabled: false } })
+    stubs.a!.next(fail(429, 600_000))
     stubs.a!.setDefault(fail(503))
     for (let i = 0; i < 30; i++) expect(await outcomeOf()).toBe('b')
     expect(stubs.a!.calls).toHaveLength(30)
@@ -330,6 +331,19 @@ describe('Router: strategies over live health', () => {
     const later: string[] = []
     for (let i = 0; i < 20; i++) later.push(await outcomeOf())
     expect(later.slice(-10).every((p) => p === 'a')).toBe(true)
+  })
+
+  it('lowest-latency notices a recovered target through its exploration picks', async () => {
+    const { outcomeOf, stubs } = routerSetup({ strategy: 'lowest-latency' }, ['a', 'b'], seededRandom(5))
+    stubs.a!.setDefault({ kind: 'answer', advanceMs: 500 })
+    stubs.b!.setDefault({ kind: 'answer', advanceMs: 50 })
+    for (let i = 0; i < 30; i++) await outcomeOf()
+    // a recovers, b slows down to just under a's old figure: without exploration a would never be measured again.
+    stubs.a!.setDefault({ kind: 'answer', advanceMs: 10 })
+    stubs.b!.setDefault({ kind: 'answer', advanceMs: 450 })
+    const picks: string[] = []
+    for (let i = 0; i < 200; i++) picks.push(await outcomeOf())
+    expect(picks.slice(-50).filter((p) => p === 'a').length).toBeGreaterThanOrEqual(45)
   })
 
   it('lowest-latency ranks streams by time to first content', async () => {

@@ -3,7 +3,7 @@ import { CircuitBreaker } from '../../../src/routing/circuit-breaker.js'
 import type { Target } from '../../../src/routing/plan.js'
 import { TargetHealth } from '../../../src/routing/target-health.js'
 
-const breakerOptions = { consecutiveFailures: 5, failureRatio: 0.5, minRequests: 20, windowMs: 30_000, cooldownMs: 10_000, maxCooldownMs: 60_000 }
+const breakerOptions = { enabled: true, consecutiveFailures: 5, failureRatio: 0.5, minRequests: 20, windowMs: 30_000, cooldownMs: 10_000, maxCooldownMs: 60_000 }
 
 /** Bare targets for strategy tests: only the fields a strategy reads are meaningful. */
 export function makeTargets(specs: Array<Partial<Pick<Target, 'weight' | 'price' | 'contextWindow' | 'model'>>>): Target[] {
