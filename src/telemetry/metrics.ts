@@ -38,8 +38,8 @@ export function createMetrics(sources: ScrapeSources = {}) {
     }),
     requestErrors: new Counter({
       name: 'switchyard_request_errors_total',
-      help: 'API requests that ended in an error, by error code; includes streams that failed after their first byte.',
-      labelNames: ['api', 'model', 'provider', 'code'] as const,
+      help: 'API requests that ended in an error, by status class and error code; streams that failed after their 200 count with status_class 2xx.',
+      labelNames: ['api', 'model', 'provider', 'status_class', 'code'] as const,
       registers,
     }),
     requestDuration: new Histogram({

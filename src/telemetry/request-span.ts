@@ -59,7 +59,10 @@ export function startRequestTrace(tracing: Tracing, upstreams: UpstreamDirectory
 
 /** Everything the request log knows, as GenAI and Switchyard attributes; then the span ends. */
 export function endRequestTrace(scope: TraceScope, log: RequestLog, status: number, request: ChatRequest | undefined, overheadMs: number | undefined): void {
-  const { root, operation, upstreams } = scope.request
+  const { root, operation, upstreams, pendingUpstream } = scope.request
+  // An upstream exchange the router never reported (it failed with something other than an upstream error).
+  scope.request.pendingUpstream = undefined
+  if (pendingUpstream?.endTime !== undefined) pendingUpstream.span.end(pendingUpstream.endTime)
   const a: Attributes = { [ATTR_HTTP_RESPONSE_STATUS_CODE]: status }
   if (log.model) {
     a[ATTR_GEN_AI_REQUEST_MODEL] = log.model

@@ -49,25 +49,28 @@ export class RouterTelemetry implements RouterHooks {
     const rt = scope.request
     // The HTTP span of this attempt was opened by undici's channel; an in-process provider has none, so one is
     // made now with the attempt's start time.
-    let span = rt.pendingUpstream
+    const pending = rt.pendingUpstream
     rt.pendingUpstream = undefined
-    const made = !span
-    if (!span) {
-      span = rt.tracing.tracer.startSpan(
+    const span =
+      pending?.span ??
+      rt.tracing.tracer.startSpan(
         `${rt.operation ?? 'call'} ${target.model}`,
-        { kind: SpanKind.CLIENT, startTime: performance.timeOrigin + performance.now() - durationMs },
+        {
+          kind: SpanKind.CLIENT,
+          startTime: performance.timeOrigin + performance.now() - durationMs,
+          attributes: { [ATTR_GEN_AI_PROVIDER_NAME]: rt.upstreams.genAiProvider(target.provider), ...(rt.operation && { [ATTR_GEN_AI_OPERATION_NAME]: rt.operation }) },
+        },
         scope.ctx,
       )
-      span.setAttribute(ATTR_GEN_AI_PROVIDER_NAME, rt.upstreams.genAiProvider(target.provider))
-      if (rt.operation) span.setAttribute(ATTR_GEN_AI_OPERATION_NAME, rt.operation)
-    }
-    else if (rt.operation) span.updateName(`${rt.operation} ${target.model}`)
+    if (rt.operation) span.updateName(`${rt.operation} ${target.model}`)
     span.setAttributes({ [ATTR_GEN_AI_REQUEST_MODEL]: target.model, 'switchyard.target': target.id, 'switchyard.attempt.result': result })
     if (error) {
       span.setAttribute(ATTR_ERROR_TYPE, errorType(error))
       if (result === 'failure') span.setStatus({ code: SpanStatusCode.ERROR })
     }
-    if (made) span.end()
+    // Still open only when it is a stream's HTTP exchange: undici ends that one when the stream ends.
+    if (!pending) span.end()
+    else if (pending.endTime !== undefined) span.end(pending.endTime)
   }
 
   retry(target: TargetInfo): void {

@@ -5,6 +5,8 @@ import type { UpstreamDirectory } from './upstream-directory.js'
 
 export type GenAiOperation = 'chat' | 'embeddings'
 
+export type PendingUpstream = { readonly span: Span; endTime: number | undefined }
+
 /** What one traced request shares between its request span, its step spans and its upstream spans. */
 export type RequestTrace = {
   readonly tracing: Tracing
@@ -12,8 +14,12 @@ export type RequestTrace = {
   readonly requestId: string
   readonly root: Span
   readonly operation: GenAiOperation | undefined
-  /** The upstream HTTP span opened since the router last reported an attempt (the router then names it). */
-  pendingUpstream: Span | undefined
+  /**
+   * The upstream HTTP span opened since the router last reported an attempt: the router's hook names it after
+   * the target. A JSON answer's HTTP exchange is over before the router hears of it, so its end time is kept
+   * here and the hook ends it; a stream's is still open then and ends with the stream.
+   */
+  pendingUpstream: PendingUpstream | undefined
   upstreamCalls: number
 }
 

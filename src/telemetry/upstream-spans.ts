@@ -9,7 +9,7 @@ import {
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions'
 import { ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_PROVIDER_NAME } from '@opentelemetry/semantic-conventions/incubating'
-import { traceScope } from './trace-scope.js'
+import { traceScope, type RequestTrace } from './trace-scope.js'
 
 // One client span per upstream HTTP call, opened from undici's diagnostics channels (the mechanism OTel's own
 // undici instrumentation uses): the providers and the router stay free of tracing code, and the span's
@@ -26,7 +26,8 @@ type UndiciRequest = {
   addHeader(name: string, value: string): UndiciRequest
 }
 
-const spans = new WeakMap<UndiciRequest, Span>()
+const spans = new WeakMap<UndiciRequest, { span: Span; trace: RequestTrace }>()
+const now = () => performance.timeOrigin + performance.now()
 const carrierSetter = { set: (carrier: Record<string, string>, key: string, value: string) => void (carrier[key] = value) }
 
 function headerValue(headers: UndiciRequest['headers'], name: string): string | undefined {
@@ -76,8 +77,8 @@ function onCreate(message: unknown): void {
     },
     scope.ctx,
   )
-  rt.pendingUpstream = span
-  spans.set(request, span)
+  rt.pendingUpstream = { span, endTime: undefined }
+  spans.set(request, { span, trace: rt })
   const carrier: Record<string, string> = {}
   rt.tracing.propagator.inject(trace.setSpan(scope.ctx, span), carrier, carrierSetter)
   for (const name in carrier) setHeader(request, name, carrier[name]!)
@@ -85,7 +86,7 @@ function onCreate(message: unknown): void {
 
 function onHeaders(message: unknown): void {
   const { request, response } = message as { request: UndiciRequest; response: { statusCode: number } }
-  const span = spans.get(request)
+  const span = spans.get(request)?.span
   if (!span) return
   span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode)
   if (response.statusCode >= 400) {
@@ -94,22 +95,28 @@ function onHeaders(message: unknown): void {
   }
 }
 
-function onTrailers(message: unknown): void {
-  const request = (message as { request: UndiciRequest }).request
-  const span = spans.get(request)
-  if (!span) return
+/** Ends the span, unless the router has yet to name it: then the router's hook ends it with this time. */
+function finish(request: UndiciRequest): Span | undefined {
+  const entry = spans.get(request)
+  if (!entry) return undefined
   spans.delete(request)
-  span.end()
+  const pending = entry.trace.pendingUpstream
+  if (pending?.span === entry.span) pending.endTime = now()
+  else entry.span.end()
+  return entry.span
+}
+
+function onTrailers(message: unknown): void {
+  finish((message as { request: UndiciRequest }).request)
 }
 
 function onError(message: unknown): void {
   const { request, error } = message as { request: UndiciRequest; error: Error & { code?: string } }
-  const span = spans.get(request)
+  const span = spans.get(request)?.span
   if (!span) return
-  spans.delete(request)
   span.setAttribute(ATTR_ERROR_TYPE, error.code ?? error.name)
   span.setStatus({ code: SpanStatusCode.ERROR, message: error.name })
-  span.end()
+  finish(request)
 }
 
 const CHANNELS: Array<[string, (message: unknown) => void]> = [

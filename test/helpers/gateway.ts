@@ -2,9 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
 import { pino } from 'pino'
 import { stringify } from 'yaml'
 import { startGateway, type Gateway } from '../../src/server.js'
+import { Telemetry } from '../../src/telemetry/telemetry.js'
 
 export type TestGateway = Gateway & {
   /** http://127.0.0.1:PORT/v1, for the SDKs' baseURL */
@@ -15,7 +17,10 @@ export type TestGateway = Gateway & {
 }
 
 /** Starts a gateway on a free port from a config object (written to a temp YAML file), logs captured in memory. */
-export async function startTestGateway(config: Record<string, unknown>, opts: { env?: NodeJS.ProcessEnv; watch?: boolean } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  config: Record<string, unknown>,
+  opts: { env?: NodeJS.ProcessEnv; watch?: boolean; /** finished spans go here instead of OTLP (with tracing enabled) */ spanExporter?: SpanExporter } = {},
+): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'sy-gw-'))
   const configFile = join(dir, 'gateway.yaml')
   const server = { host: '127.0.0.1', ...(config.server as object | undefined), port: 0 }
@@ -28,7 +33,8 @@ export async function startTestGateway(config: Record<string, unknown>, opts: { 
     },
   })
   const logger = pino({ level: 'debug' }, sink)
-  const gw = await startGateway({ configFile, env: { ...opts.env }, logger, watch: opts.watch })
+  const telemetry = opts.spanExporter ? new Telemetry({ logger, spanExporter: opts.spanExporter }) : undefined
+  const gw = await startGateway({ configFile, env: { ...opts.env }, logger, watch: opts.watch, telemetry })
   return Object.assign(gw, { baseURL: `${gw.url}/v1`, logs, configFile })
 }
 
