@@ -10,10 +10,10 @@ const TYPES: Record<number, string> = {
   500: 'api_error',
   502: 'api_error',
   503: 'overloaded_error',
-  504: 'api_error',
+  504: 'timeout_error',
 }
 
 /** Anthropic's error shape: `{"type":"error","error":{"type","message"}}`. */
 export function anthropicErrorBody(err: GatewayError) {
-  return { type: 'error', error: { type: err.type === 'overloaded_error' ? err.type : (TYPES[err.status] ?? 'api_error'), message: err.message } }
+  return { type: 'error', error: { type: err.type === 'overloaded_error' || err.type === 'timeout_error' ? err.type : (TYPES[err.status] ?? 'api_error'), message: err.message } }
 }
