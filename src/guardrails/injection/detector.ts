@@ -14,7 +14,7 @@ export function scoreInjection(classifier: InjectionClassifier | undefined, text
   let verdict = scoreNormalized(classifier, normalizeForInjection(text), text, 'classifier')
   for (const decoded of decodePayloads(text)) {
     const v = scoreNormalized(classifier, normalizeForInjection(decoded), decoded, 'decoded')
-    if (v.score > verdict.score) verdict = v.layer === 'heuristic' ? { ...v, layer: 'decoded' } : v
+    if (v.score > verdict.score) verdict = { ...v, layer: 'decoded' }
   }
   return verdict
 }
@@ -22,5 +22,6 @@ export function scoreInjection(classifier: InjectionClassifier | undefined, text
 function scoreNormalized(classifier: InjectionClassifier | undefined, normalized: string, raw: string, layer: 'classifier' | 'decoded'): InjectionVerdict {
   const rule = matchHeuristics(normalized)
   const model = classifier?.score(normalized, raw) ?? 0
-  return rule !== undefined && rule.score >= model ? { score: rule.score, layer: 'heuristic', rule: rule.name } : { score: model, layer }
+  // A matching rule is named even when the classifier scores higher: it explains the verdict.
+  return rule !== undefined ? { score: Math.max(rule.score, model), layer: 'heuristic', rule: rule.name } : { score: model, layer }
 }

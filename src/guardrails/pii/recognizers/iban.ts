@@ -31,18 +31,28 @@ export const ibanRecognizer: Recognizer = {
   context: ['iban', 'bank', 'account', 'transfer', 'wire'],
   find(text) {
     const out: Detection[] = []
-    for (const m of text.matchAll(CANDIDATE)) {
-      const expected = IBAN_LENGTH[m[0].slice(0, 2).toUpperCase()]
-      if (expected === undefined) continue
-      // The greedy match may run into a following code or word: cut it at the country's length.
-      let taken = 0
-      let end = 0
-      while (end < m[0].length && taken < expected) if (m[0][end++] !== ' ') taken++
-      if (taken !== expected) continue
-      const iban = m[0].slice(0, end).replace(/ /g, '').toUpperCase()
-      if (!ibanChecksumValid(iban)) continue
-      out.push({ entity: 'IBAN_CODE', start: m.index, end: m.index + end, score: 0.95, recognizer: 'iban' })
+    const re = new RegExp(CANDIDATE)
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      const found = validPrefix(m[0])
+      // A miss may have started on a word before the real IBAN ("ab12 GB82…"): retry one character on.
+      if (found === undefined) re.lastIndex = m.index + 1
+      else {
+        out.push({ entity: 'IBAN_CODE', start: m.index, end: m.index + found, score: 0.95, recognizer: 'iban' })
+        re.lastIndex = m.index + found
+      }
     }
     return out
   },
+}
+
+/** The length of the valid IBAN at the start of a candidate, if there is one. */
+function validPrefix(candidate: string): number | undefined {
+  const expected = IBAN_LENGTH[candidate.slice(0, 2).toUpperCase()]
+  if (expected === undefined) return undefined
+  // The greedy match may run into a following code or word: cut it at the country's length.
+  let taken = 0
+  let end = 0
+  while (end < candidate.length && taken < expected) if (candidate[end++] !== ' ') taken++
+  if (taken !== expected) return undefined
+  return ibanChecksumValid(candidate.slice(0, end).replace(/ /g, '').toUpperCase()) ? end : undefined
 }
