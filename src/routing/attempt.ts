@@ -84,43 +84,73 @@ export async function callStream(env: AttemptEnv, req: Readonly<ChatRequest>, ro
   log.upstreamMs += performance.now() - started
   return {
     kind: 'stream',
-    chunks: relay(env, target, iterator, held, attempt, opts),
+    chunks: new RelayedStream(env, target, iterator, held, attempt, opts),
     provider: target.provider.name,
     targetModel: target.model,
     attempts: 1,
   }
 }
 
-/** The held chunks, then the rest of the upstream stream. Ends the upstream call however the stream ends. */
-async function* relay(
-  env: AttemptEnv,
-  target: Target,
-  it: AsyncIterator<ChatCompletionChunk>,
-  held: ChatCompletionChunk[],
-  attempt: AttemptSignal,
-  opts: RouteOptions,
-): AsyncGenerator<ChatCompletionChunk> {
-  const log = opts.log
-  try {
-    yield* held
-    for (;;) {
-      const t0 = performance.now()
-      const next = await it.next()
-      log.upstreamMs += performance.now() - t0
-      if (next.done) return
-      yield next.value
+const DONE: IteratorResult<ChatCompletionChunk> = { done: true, value: undefined }
+
+/**
+ * The held chunks, then the rest of the upstream stream. Ends the upstream call however the stream ends:
+ * read to its end, failed, or given up by the consumer through `return()`, which also works before the first
+ * `next()` (a generator's would not run its cleanup then) and aborts an upstream read that is still waiting.
+ */
+class RelayedStream implements AsyncIterableIterator<ChatCompletionChunk> {
+  private heldIndex = 0
+  private open = true
+
+  constructor(
+    private readonly env: AttemptEnv,
+    private readonly target: Target,
+    private readonly upstream: AsyncIterator<ChatCompletionChunk>,
+    private readonly held: ChatCompletionChunk[],
+    private readonly attempt: AttemptSignal,
+    private readonly opts: RouteOptions,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this
+  }
+
+  async next(): Promise<IteratorResult<ChatCompletionChunk>> {
+    if (!this.open) return DONE
+    if (this.heldIndex < this.held.length) return { done: false, value: this.held[this.heldIndex++]! }
+    const t0 = performance.now()
+    let next: IteratorResult<ChatCompletionChunk>
+    try {
+      next = await this.upstream.next()
+    } catch (err) {
+      this.opts.log.upstreamMs += performance.now() - t0
+      // The client already has part of the answer: too late to fall back, but the target did fail.
+      if (this.open && err instanceof UpstreamError && !this.opts.signal.aborted) {
+        this.target.health.breaker.onFailure(this.env.now())
+        this.env.onStreamFailure?.(this.target.health.info, err)
+      }
+      this.close()
+      throw err
     }
-  } catch (err) {
-    // The client already has part of the answer: too late to fall back, but the target did fail.
-    if (err instanceof UpstreamError && !opts.signal.aborted) {
-      target.health.breaker.onFailure(env.now())
-      env.onStreamFailure?.(target.health.info, err)
+    this.opts.log.upstreamMs += performance.now() - t0
+    if (next.done) this.close()
+    return next
+  }
+
+  async return(): Promise<IteratorResult<ChatCompletionChunk>> {
+    if (this.open) {
+      this.attempt.abort(new UpstreamError(this.target.provider.name, 'connection', 'the consumer stopped reading the stream'))
+      this.close()
+      await this.upstream.return?.().catch(() => undefined)
     }
-    throw err
-  } finally {
-    target.health.inFlight--
-    attempt.done()
-    await it.return?.().catch(() => undefined)
+    return DONE
+  }
+
+  private close(): void {
+    if (!this.open) return
+    this.open = false
+    this.target.health.inFlight--
+    this.attempt.done()
   }
 }
 

@@ -187,6 +187,34 @@ describe('Router: streams', () => {
     expect(route.targets[0]!.health.inFlight).toBe(0)
   })
 
+  it('aborts the upstream at once when the consumer stops reading mid-stream', async () => {
+    const { run, stubs, route } = routerSetup({})
+    stubs.a!.next({ kind: 'stall', after: 1 })
+    const outcome = await run({ stream: true })
+    if (outcome.kind !== 'stream') throw new Error('expected a stream')
+    const it = outcome.chunks[Symbol.asyncIterator]()
+    await it.next() // role chunk
+    await it.next() // first content
+    const pending = it.next() // waits on the stalled upstream
+    await it.return!()
+    await pending.catch(() => undefined)
+    expect(stubs.a!.aborted).toBe(1)
+    expect(stubs.a!.open).toBe(0)
+    expect(route.targets[0]!.health.inFlight).toBe(0)
+    expect(route.targets[0]!.health.breaker.state).toBe('closed')
+  })
+
+  it('ends the upstream call when the consumer gives the stream up before reading it', async () => {
+    const { run, stubs, route } = routerSetup({})
+    stubs.a!.next({ kind: 'stall', after: 1 })
+    const outcome = await run({ stream: true })
+    if (outcome.kind !== 'stream') throw new Error('expected a stream')
+    expect(route.targets[0]!.health.inFlight).toBe(1)
+    await outcome.chunks[Symbol.asyncIterator]().return!()
+    expect(route.targets[0]!.health.inFlight).toBe(0)
+    expect(stubs.a!.open).toBe(0)
+  })
+
   it('counts a stream as in flight until it ends, which least-busy uses', async () => {
     const { run, stubs, route } = routerSetup({ strategy: 'least-busy' })
     const first = await run({ stream: true })

@@ -11,6 +11,8 @@ export type Step =
   | { kind: 'slow-first-token' }
   /** Streams: this many content chunks, then the upstream fails. */
   | { kind: 'cut'; after: number }
+  /** Streams: this many content chunks, then nothing until the signal aborts. */
+  | { kind: 'stall'; after: number }
 
 /**
  * An in-process provider scripted per call, for router tests without HTTP. It behaves like the HTTP
@@ -68,6 +70,7 @@ export function stubProvider(name: string, opts: { advance?: (ms: number) => voi
       const words = step.kind === 'answer' ? (step.content ?? `from ${name}`).split(' ') : ['a', 'b', 'c', 'd', 'e']
       for (const [i, w] of words.entries()) {
         if (step.kind === 'cut' && i >= step.after) throw new UpstreamError(name, 'connection', `lost the connection to ${name} mid-answer`)
+        if (step.kind === 'stall' && i >= step.after) await untilAborted(signal)
         if (signal.aborted) throw signal.reason
         yield chunk({ content: i === 0 ? w : ` ${w}` })
         await Promise.resolve()
