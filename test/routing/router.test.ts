@@ -143,6 +143,13 @@ describe('Router: timeouts', () => {
     expect(events[0]).toEqual(['attempt', 'a', 'failure', 'timeout'])
   })
 
+  it('does not apply first_token_timeout_ms to JSON requests', async () => {
+    const { run, stubs } = routerSetup({ timeout_ms: 60, first_token_timeout_ms: 5 }, ['a'])
+    stubs.a!.next({ kind: 'hang' })
+    const err = (await run().catch((e: unknown) => e)) as GatewayError
+    expect((err.cause as UpstreamError).message).toContain('did not answer within 60 ms')
+  })
+
   it('answers 504 when the only target times out', async () => {
     const { outcomeOf, stubs } = routerSetup({ timeout_ms: 20 }, ['a'])
     stubs.a!.next({ kind: 'hang' })
@@ -161,6 +168,19 @@ describe('Router: timeouts', () => {
 })
 
 describe('Router: streams', () => {
+  it('ends a stream that outlives timeout_ms with an error inside the stream, counted against the circuit', async () => {
+    const { run, stubs, route, events } = routerSetup({ timeout_ms: 40, circuit_breaker: { consecutive_failures: 1 } })
+    stubs.a!.next({ kind: 'stall', after: 1 })
+    const outcome = await run({ stream: true })
+    if (outcome.kind !== 'stream') throw new Error('expected a stream')
+    const err = await drain(outcome.chunks).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(UpstreamError)
+    expect((err as UpstreamError).kind).toBe('timeout')
+    expect(events).toContainEqual(['streamFailure', 'a'])
+    expect(route.targets[0]!.health.breaker.state).toBe('open')
+    expect(stubs.b!.calls).toHaveLength(0)
+  })
+
   it('falls back when a stream fails before its first content', async () => {
     const { run, stubs } = routerSetup({})
     stubs.a!.next({ kind: 'cut', after: 0 })
