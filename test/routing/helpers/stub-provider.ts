@@ -120,7 +120,7 @@ export function stubProvider(name: string, opts: { advance?: (ms: number) => voi
       if (step.kind === 'answer' && step.advanceMs) opts.advance?.(step.advanceMs)
       return streamSteps(step, ctx.signal)
     },
-    async embeddings(req, model) {
+    async embeddings(_req, model) {
       self.calls.push({ model, stream: false })
       const step = queue.shift() ?? fallback
       if (step.kind === 'fail') throw failure(step)
