@@ -37,8 +37,12 @@ export const api = (codec: ApiCodec, models: ModelTable): MiddlewareHandler<AppE
     c.set('model', model)
 
     await next()
-    if (c.error) return
     const outcome = c.var.outcome
+    if (c.error) {
+      // A step failed on the way out after the route produced a stream: end the upstream call now.
+      if (outcome?.kind === 'stream') void outcome.chunks[Symbol.asyncIterator]().return?.()
+      return
+    }
     const headers: Record<string, string> = {
       ...c.var.responseHeaders,
       'x-switchyard-provider': outcome.provider,
