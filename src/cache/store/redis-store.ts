@@ -137,6 +137,7 @@ export class RedisStore implements EntryStore {
   }
 
   async put(entry: CacheEntry, maxEntries: number): Promise<void> {
+    await this.ready(this.client, 1000)
     const fields: Array<string | Buffer> = [
       'namespace', entry.namespace,
       'model', entry.model,

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { extractFeatures } from '../../../src/cache/verify/text-features.js'
+import { verifyCandidate, type VerifyRules } from '../../../src/cache/verify/verify-candidate.js'
+import { englishWordRanks } from '../../../src/cache/verify/word-ranks.js'
+
+const ranks = englishWordRanks()
+const rules: VerifyRules = { keyWordRank: 10_000, maxDifferentWords: 2, maxDifferentShare: 0.4, sameOrder: true }
+const verdict = (a: string, b: string, r = rules) => verifyCandidate(extractFeatures(a, ranks), extractFeatures(b, ranks), r)
+
+describe('verification of a semantic-cache candidate', () => {
+  it('lets a rewording through', () => {
+    expect(verdict('How do I convert 5 km to miles?', 'how can I convert 5 km into miles')).toEqual({ ok: true })
+    expect(verdict('What is the capital of France?', "What's the capital of France")).toEqual({ ok: true })
+  })
+
+  it('rejects a different number, also when written as words', () => {
+    expect(verdict('convert 5 km to miles', 'convert 50 km to miles')).toEqual({ ok: false, reason: 'numbers' })
+    expect(verdict('convert 5 km to miles', 'convert five km to miles')).toEqual({ ok: true })
+    expect(verdict('a list of twenty five items', 'a list of 25 items')).toEqual({ ok: true })
+    expect(verdict('costs 1,000 dollars', 'costs 1000 dollars')).toEqual({ ok: true })
+    expect(verdict('the first step', 'the second step')).toEqual({ ok: false, reason: 'numbers' })
+  })
+
+  it('rejects a negation the other side does not have', () => {
+    expect(verdict('Is aspirin safe during pregnancy?', 'Is aspirin not safe during pregnancy?')).toEqual({ ok: false, reason: 'negation' })
+    expect(verdict('Why does my code work?', "Why doesn't my code work?")).toEqual({ ok: false, reason: 'negation' })
+    expect(verdict('Is aspirin safe?', 'Is aspirin unsafe?')).toEqual({ ok: false, reason: 'antonym' })
+  })
+
+  it('rejects a different named entity', () => {
+    expect(verdict('Is medical insurance free for every citizen of Australia?', 'Is medical insurance free for every citizen of the UK?')).toEqual({ ok: false, reason: 'entity' })
+    expect(verdict('How do I learn Python quickly?', 'How do I learn Rust quickly?').ok).toBe(false)
+  })
+
+  it('rejects a different rare key word even with every other word shared', () => {
+    expect(verdict('How can you determine the solubility of silver sulfide?', 'How can you determine the solubility of silver chloride?')).toEqual({ ok: false, reason: 'key-word' })
+  })
+
+  it('rejects swapped roles ("A to B" is not "B to A")', () => {
+    expect(verdict('How do you convert benzene into toluene?', 'How do you convert toluene into benzene?')).toEqual({ ok: false, reason: 'order' })
+  })
+
+  it('rejects too much different wording', () => {
+    expect(verdict('How do I clean a brown leather bag?', 'How do I clean a brown leather chair?', { ...rules, maxDifferentWords: 0 })).toEqual({ ok: false, reason: 'wording' })
+  })
+})
