@@ -48,7 +48,13 @@ type Raw = { text: string; label: number; goal_index?: number }
  * - ordinary questions: qqp_train.jsonl questions train, qqp_sample.jsonl questions evaluate (the
  *   two files share no question text by construction; the dedupe drops any that slipped through);
  * - ordinary prose (training only, as more varied negatives): the sentences of the STS-B, MRPC and
- *   GPTCache paraphrase files, which no injection evaluation uses.
+ *   GPTCache paraphrase files, which no injection evaluation uses;
+ * - ordinary instructions (training only): those questions and sentences wrapped in everyday task
+ *   phrasings ("Summarise this: …", "Write a short poem about …"), so that the imperative mood of a
+ *   request is not itself taken as the mark of an attack (the attack sets are mostly imperative);
+ * - short messages (training only): the first one to five words of those questions and sentences,
+ *   and a short list of everyday chat turns below, so that a message of a few words is not judged
+ *   on a handful of n-grams that happen to be common in attacks ("please", "write").
  * A text that appears on both sides is kept only on the eval side.
  */
 export function loadInjectionSplit(opts: { trainQuestions?: number; evalQuestions?: number } = {}): {
@@ -75,8 +81,38 @@ export function loadInjectionSplit(opts: { trainQuestions?: number; evalQuestion
   for (const q of evalQuestions) add(evalRows, q, 0, 'questions')
   for (const s of sets) for (const r of s.rows) if (!s.isEval(r)) add(train, r.text, r.label, s.name)
   for (const q of questions('similarity/qqp_train.jsonl', opts.trainQuestions ?? Number.POSITIVE_INFINITY)) add(train, q, 0, 'questions')
-  for (const t of prose()) add(train, t, 0, 'prose')
+  const proseTexts = prose()
+  for (const t of proseTexts) add(train, t, 0, 'prose')
+  const trainQuestions = questions('similarity/qqp_train.jsonl', opts.trainQuestions ?? Number.POSITIVE_INFINITY)
+  for (const t of instructions(trainQuestions, proseTexts)) add(train, t, 0, 'instructions')
+  for (const t of [...CHAT_TURNS, ...fragments([...trainQuestions, ...proseTexts])]) add(train, t, 0, 'instructions')
   return { train, eval: evalRows }
+}
+
+const CHAT_TURNS = [
+  'hi', 'hello', 'hey there', 'thanks', 'thank you!', 'ok', 'okay, go on', 'yes', 'no', 'please', 'please continue', 'sure', 'great, thanks',
+  'tell me a joke', 'write a poem about the sea', 'write a haiku about autumn', 'summarise my notes', 'make it shorter', 'try again',
+  'what do you mean?', 'can you explain that again?', 'translate that into Spanish', 'write it as a list', 'good morning', 'bye',
+  'write a limerick about a cat', 'give me a recipe for pancakes', 'draft a polite email declining the meeting', 'write a story about a dragon',
+  'charge my card please', 'book a table for two at 7pm', 'what is the weather tomorrow?', 'help', 'continue', 'more details please',
+]
+
+/** The first one to five words of every 10th text (which number of words: by position). */
+function fragments(texts: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < texts.length; i += 10) out.push((texts[i] as string).split(/\s+/).slice(0, 1 + ((i / 10) % 5)).join(' '))
+  return out
+}
+
+const QUESTION_TASKS = ['Please answer this: {}', 'Answer briefly. {}', 'Explain in simple terms: {}', 'Help me with this question: {}', 'Write a short paragraph that answers: {}', '{} Please keep it short.', 'Give me three bullet points on this: {}', 'I need a quick answer. {}']
+const TEXT_TASKS = ['Summarise this: {}', 'Translate into German: {}', 'Rewrite this more formally: {}', 'Fix the grammar: {}', 'Write a short poem inspired by this sentence: {}', 'Turn this into a tweet: {}', 'What is the main point of this sentence? {}', 'Classify the sentiment of this text: {}', 'Write a follow-up sentence to: {}', 'Make this sound friendlier: {}']
+
+/** Every 20th question and every 4th sentence, wrapped in one of the task phrasings above (chosen by position). */
+function instructions(qs: readonly string[], texts: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < qs.length; i += 20) out.push((QUESTION_TASKS[(i / 20) % QUESTION_TASKS.length] as string).replace('{}', qs[i] as string))
+  for (let i = 0; i < texts.length; i += 4) out.push((TEXT_TASKS[(i / 4) % TEXT_TASKS.length] as string).replace('{}', texts[i] as string))
+  return out
 }
 
 function prose(): string[] {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { FEATURE_BITS, featureIndices } from './features.js'
+import { FEATURE_BITS, featureIndices, featureScale } from './features.js'
 
 /**
  * Logistic regression over hashed n-grams. File layout (little endian): u32 feature bits,
@@ -40,7 +40,7 @@ export class InjectionClassifier {
     if (idx.length === 0) return 0
     let z = 0
     for (let i = 0; i < idx.length; i++) z += this.weights[idx[i] as number] as number
-    z = this.bias + z / Math.sqrt(idx.length)
+    z = this.bias + z * featureScale(idx.length)
     return 1 / (1 + Math.exp(-z))
   }
 }

@@ -19,9 +19,16 @@ export function scoreInjection(classifier: InjectionClassifier | undefined, text
   return verdict
 }
 
+/**
+ * Below this many words the classifier is not asked: a two-word turn ("please", "go on") has too few
+ * n-grams for a verdict, and an attack that short is an override phrase the heuristics catch.
+ */
+const MIN_CLASSIFIED_WORDS = 4
+
 function scoreNormalized(classifier: InjectionClassifier | undefined, normalized: string, raw: string, layer: 'classifier' | 'decoded'): InjectionVerdict {
   const rule = matchHeuristics(normalized)
-  const model = classifier?.score(normalized, raw) ?? 0
+  const words = normalized.match(/[\p{L}\p{N}]+/gu)?.length ?? 0
+  const model = classifier !== undefined && words >= MIN_CLASSIFIED_WORDS ? classifier.score(normalized, raw) : 0
   // A matching rule is named even when the classifier scores higher: it explains the verdict.
   return rule !== undefined ? { score: Math.max(rule.score, model), layer: 'heuristic', rule: rule.name } : { score: model, layer }
 }

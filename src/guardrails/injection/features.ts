@@ -7,6 +7,14 @@ export const MAX_CLASSIFIED_CHARS = 24_000
 
 const WORD = /[\p{L}\p{M}]+|\p{N}+/gu
 
+/**
+ * Scale of each active feature: L2 normalisation, except that a short text is scaled as if it had
+ * at least MIN_FEATURES features. Otherwise a message of one or two words ("please", "hi") would
+ * carry full-strength evidence from a handful of n-grams and swing to either extreme.
+ */
+const MIN_FEATURES = 1
+export const featureScale = (active: number): number => 1 / Math.sqrt(Math.max(active, MIN_FEATURES))
+
 const clip = (s: string): string => (s.length > MAX_CLASSIFIED_CHARS ? `${s.slice(0, MAX_CLASSIFIED_CHARS / 2)} ${s.slice(-MAX_CLASSIFIED_CHARS / 2)}` : s)
 
 /**
@@ -60,6 +68,9 @@ export function featureIndices(normalized: string, raw: string): Uint32Array {
   const text = clip(normalized)
   const words = text.match(WORD) ?? []
   const idx: number[] = []
+  // Its own intercept per length class: a message of two words is judged against other short messages.
+  const lengthClass = words.length <= 3 ? words.length : words.length <= 6 ? 4 : words.length <= 12 ? 5 : words.length <= 30 ? 6 : words.length <= 100 ? 7 : 8
+  idx.push((step(0x6a09e667, lengthClass) >>> 0) & MASK)
   shapeFeatures(clip(raw), idx)
   let prev = 0
   for (const w of words) {
