@@ -70,7 +70,8 @@ export type SemanticCacheDeps = {
   now?: () => number
 }
 
-type EmbedderSlot = { embedder?: Embedder; loading: Promise<Embedder | undefined>; threshold?: number; rules: VerifyRules }
+/** `owned`: loaded here (closed with the cache), not handed in through deps. */
+type EmbedderSlot = { embedder?: Embedder; owned: boolean; loading: Promise<Embedder | undefined>; threshold?: number; rules: VerifyRules }
 
 const SWEEP_INTERVAL_MS = 30_000
 
@@ -101,7 +102,7 @@ export async function createSemanticCache(config: Pick<Config, 'cache' | 'models
     let slot = embedders.get(key)
     if (slot) return slot
     const preloaded = deps.embedders?.get(key)
-    const created: EmbedderSlot = { rules: DEFAULT_RULES, loading: Promise.resolve(undefined) }
+    const created: EmbedderSlot = { rules: DEFAULT_RULES, owned: !preloaded, loading: Promise.resolve(undefined) }
     created.loading = (preloaded ? Promise.resolve(preloaded) : loadEmbedder(spec)).then(
       (embedder) => {
         const calibration = calibrations[embedder.id]
@@ -230,7 +231,7 @@ export async function createSemanticCache(config: Pick<Config, 'cache' | 'models
       clearInterval(sweeper)
       await ready.catch(() => {})
       await store.close()
-      await Promise.all([...embedders.values()].map(async (s) => s.embedder?.close()))
+      await Promise.all([...embedders.values()].map(async (s) => (s.owned ? s.embedder?.close() : undefined)))
     },
   }
 }

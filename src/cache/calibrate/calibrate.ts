@@ -48,23 +48,44 @@ export function rulesGrid(): VerifyRules[] {
   return grid
 }
 
+/** How far below the best hit rate a more lenient rule set may be and still be preferred (it generalises to longer texts). */
+const LENIENCY_TOLERANCE = 0.95
+
+const leniency = (r: VerifyRules): number[] => [r.maxDifferentShare, r.maxDifferentWords, r.keyWordRank, r.sameOrder ? 1 : 0]
+function moreLenient(a: VerifyRules, b: VerifyRules): boolean {
+  const la = leniency(a)
+  const lb = leniency(b)
+  for (let i = 0; i < la.length; i++) if (la[i] !== lb[i]) return la[i]! > lb[i]!
+  return false
+}
+
 /**
  * Picks the rules and the lowest threshold (most hits) whose false-hit rate stays within the bound
- * and whose precision reaches the target. When no threshold reaches the precision target (QQP's
- * non-duplicates include near-identical questions, so precision tops out below 0.99), the false-hit
- * bound alone decides and `precisionReached` says so.
+ * and whose precision reaches the target. Among rule sets within 5% of the best hit rate, the most
+ * lenient wins: the calibration pairs are short questions, and strict word-count limits that cost
+ * nothing there would reject longer paraphrases. When no threshold reaches the precision target
+ * (QQP's non-duplicates include near-identical questions, so precision tops out below 0.99), the
+ * false-hit bound alone decides and `precisionReached` says so.
  */
 export function calibrate(pairs: readonly ScoredPair[], target: CalibrationTarget, grid = rulesGrid()): CalibrationResult | undefined {
-  let bestWithPrecision: CalibrationResult | undefined
-  let bestWithoutPrecision: CalibrationResult | undefined
+  const feasible: CalibrationResult[] = []
   for (const rules of grid) {
+    let best: OperatingPoint | undefined
     for (const point of precisionCurve(pairs, rules)) {
       if (point.falseHitRate > target.maxFalseHitRate) break
-      if (point.hits < target.minHits) continue
-      if (point.precision >= target.targetPrecision && (!bestWithPrecision || point.hitRate > bestWithPrecision.point.hitRate))
-        bestWithPrecision = { rules, point, precisionReached: true }
-      if (!bestWithoutPrecision || point.hitRate > bestWithoutPrecision.point.hitRate) bestWithoutPrecision = { rules, point, precisionReached: false }
+      if (point.hits >= target.minHits && point.precision >= target.targetPrecision) best = point
     }
+    if (best) feasible.push({ rules, point: best, precisionReached: true })
   }
-  return bestWithPrecision ?? bestWithoutPrecision
+  if (feasible.length === 0 && target.targetPrecision > 0) {
+    const fallback = calibrate(pairs, { ...target, targetPrecision: 0 }, grid)
+    return fallback && { ...fallback, precisionReached: false }
+  }
+  const bestHitRate = Math.max(...feasible.map((f) => f.point.hitRate))
+  let chosen: CalibrationResult | undefined
+  for (const f of feasible) {
+    if (f.point.hitRate < LENIENCY_TOLERANCE * bestHitRate) continue
+    if (!chosen || moreLenient(f.rules, chosen.rules) || (!moreLenient(chosen.rules, f.rules) && f.point.hitRate > chosen.point.hitRate)) chosen = f
+  }
+  return chosen
 }
