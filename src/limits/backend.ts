@@ -1,7 +1,12 @@
 // The contract between the limiter and where counters live (Redis, or this process). One `admit` and one
 // `settle` per request, each a single atomic operation over every scope the request touches.
 
-export const WINDOW_MS = 60_000
+/**
+ * rpm and tpm windows are the last 60 whole seconds (the current one included), counted in per-second
+ * buckets: memory per scope stays bounded whatever the rate, and a request stops counting 59–60 s after it
+ * was admitted.
+ */
+export const WINDOW_SECONDS = 60
 
 /** A sliding 60-second window (rpm, tpm) or a set of leases (concurrency) of one scope, e.g. `k:key_123`. */
 export type WindowCheck = { kind: 'rpm' | 'tpm' | 'concurrency'; scope: string; limit: number }
@@ -31,7 +36,8 @@ export type WindowState = { kind: WindowCheck['kind']; limit: number; remaining:
 export type Rejection = 'rpm' | 'tpm' | 'concurrency' | 'budget' | 'too_large' | 'revoked' | 'stale' | 'expired'
 
 export type AdmitResult =
-  | { ok: true; windows: WindowState[]; budgetSpentNano: number[] }
+  /** `second`: the window bucket the reservation went into (the settle reconciles that bucket). */
+  | { ok: true; windows: WindowState[]; budgetSpentNano: number[]; second: number }
   | { ok: false; reason: Rejection; scope?: string; limit?: number; retryAfterMs?: number; windows: WindowState[] }
 
 /** Usage row a settled request adds to the hourly and daily buckets. */
@@ -61,6 +67,8 @@ export type SettleRequest = {
   windows: readonly WindowCheck[]
   budgets: readonly BudgetCheck[]
   usage: UsageRow
+  /** The window bucket of the reservation (AdmitResult.second); ignored by `add` and `usage`. */
+  second: number
   /** When the request was admitted (ms since epoch): picks the usage buckets. */
   at: number
 }

@@ -172,6 +172,7 @@ export function createLimiter(config: LimiterConfig, store: Store, pricing: Pric
 
     let backend: LimitBackend | undefined
     let viaFallback = false
+    let second = 0
     let headers: Record<string, string> = {}
     // Nothing to check (no limits, budgets or key record): skip the round trip, only usage is recorded.
     if (plan.windows.length > 0 || budgets.length > 0 || req.key) {
@@ -181,6 +182,7 @@ export function createLimiter(config: LimiterConfig, store: Store, pricing: Pric
       const r = run.result
       headers = rateLimitHeaders(r.windows)
       if (!r.ok) throw refusal(r, headers, principal, model)
+      second = r.second
     }
 
     const leases: Lease[] = plan.windows.filter((w) => w.kind === 'concurrency').map((w) => ({ scope: w.scope, id }))
@@ -207,6 +209,7 @@ export function createLimiter(config: LimiterConfig, store: Store, pricing: Pric
           actualCostNano,
           windows: plan.windows,
           budgets,
+          second,
           usage: {
             keyId: principal.id,
             keyName: principal.name,

@@ -1,5 +1,5 @@
 import {
-  WINDOW_MS,
+  WINDOW_SECONDS,
   type AdmitRequest,
   type AdmitResult,
   type Lease,
@@ -13,62 +13,48 @@ import type { MemoryUsageBuckets } from './usage-buckets.js'
 // The same semantics as the Redis scripts (src/limits/redis-scripts.ts), for one process: the store when
 // there is no Redis, and the local fallback limiter while Redis is unreachable.
 
-type Entry = { t: number; n: number }
+/** What was admitted in each of the last 60 whole seconds, oldest first, and the total. */
+class SecondBuckets {
+  private readonly buckets = new Map<number, number>()
+  total = 0
 
-/** Entries of the last 60 s, oldest first, with their running sum. */
-class SlidingLog {
-  private entries: Entry[] = []
-  private head = 0
-  private readonly byId = new Map<string, Entry>()
-  sum = 0
-
-  evict(now: number): void {
-    const cutoff = now - WINDOW_MS
-    while (this.head < this.entries.length && this.entries[this.head]!.t <= cutoff) {
-      this.sum -= this.entries[this.head]!.n
-      this.head++
+  evict(nowSec: number): void {
+    const cutoff = nowSec - (WINDOW_SECONDS - 1)
+    for (const [sec, n] of this.buckets) {
+      if (sec >= cutoff) break
+      this.total -= n
+      this.buckets.delete(sec)
     }
-    if (this.head > 1024 && this.head * 2 > this.entries.length) {
-      this.entries = this.entries.slice(this.head)
-      this.head = 0
-      for (const [id, e] of this.byId) if (e.t <= cutoff) this.byId.delete(id)
-    }
-  }
-  get count(): number {
-    return this.entries.length - this.head
   }
   oldest(): number | undefined {
-    return this.entries[this.head]?.t
+    for (const sec of this.buckets.keys()) return sec
+    return undefined
   }
-  /** `id` only for entries that may be adjusted later (token reservations). */
-  add(t: number, n: number, id?: string): void {
-    const e = { t, n }
-    this.entries.push(e)
-    if (id !== undefined) this.byId.set(id, e)
-    this.sum += n
+  add(sec: number, n: number): void {
+    this.buckets.set(sec, (this.buckets.get(sec) ?? 0) + n)
+    this.total += n
   }
-  /** Replaces a live entry's amount; false when it has already left the window. */
-  adjust(id: string, n: number, now: number): boolean {
-    const e = this.byId.get(id)
-    this.byId.delete(id)
-    if (!e || e.t <= now - WINDOW_MS) return false
-    this.sum += n - e.n
-    e.n = n
+  /** Adjusts a bucket still in the window; false when it has already left. */
+  adjust(sec: number, delta: number): boolean {
+    const n = this.buckets.get(sec)
+    if (n === undefined) return false
+    this.buckets.set(sec, n + delta)
+    this.total += delta
     return true
   }
-  /** Time until enough of the oldest entries leave for `need` more to fit under `limit`. */
+  /** Time until enough of the oldest buckets leave for `need` more to fit under `limit`. */
   waitFor(need: number, limit: number, now: number): number {
-    let total = this.sum
-    for (let i = this.head; i < this.entries.length; i++) {
-      total -= this.entries[i]!.n
-      if (total + need <= limit) return this.entries[i]!.t + WINDOW_MS - now
+    let total = this.total
+    for (const [sec, n] of this.buckets) {
+      total -= n
+      if (total + need <= limit) return (sec + WINDOW_SECONDS) * 1000 - now
     }
-    return WINDOW_MS
+    return WINDOW_SECONDS * 1000
   }
 }
 
 export class MemoryLimitBackend implements LimitBackend {
-  private readonly logs = new Map<string, SlidingLog>()
+  private readonly windows = new Map<string, SecondBuckets>()
   private readonly leases = new Map<string, Map<string, number>>()
   private readonly spent = new Map<string, { nano: number; resetAt: number }>()
 
@@ -81,6 +67,7 @@ export class MemoryLimitBackend implements LimitBackend {
 
   async admit(req: AdmitRequest): Promise<AdmitResult> {
     const now = this.now()
+    const nowSec = Math.floor(now / 1000)
     const windows: WindowState[] = []
     let failure: { reason: Rejection; scope: string; limit: number; retryAfterMs?: number; rank: number } | undefined
     const fail = (reason: Rejection, scope: string, limit: number, retryAfterMs: number | undefined) => {
@@ -97,14 +84,12 @@ export class MemoryLimitBackend implements LimitBackend {
         windows.push({ kind: w.kind, limit: w.limit, remaining: Math.max(0, w.limit - held.size - 1), resetMs: 0 })
         continue
       }
-      const log = this.log(w.kind, w.scope, now)
+      const log = this.window(w.kind, w.scope, nowSec)
       const need = w.kind === 'rpm' ? 1 : req.tokens
-      const used = w.kind === 'rpm' ? log.count : log.sum
-      const oldest = log.oldest()
-      const resetMs = oldest === undefined ? WINDOW_MS : oldest + WINDOW_MS - now
+      const resetMs = ((log.oldest() ?? nowSec) + WINDOW_SECONDS) * 1000 - now
       if (need > w.limit) fail('too_large', w.scope, w.limit, undefined)
-      else if (used + need > w.limit) fail(w.kind, w.scope, w.limit, w.kind === 'rpm' ? resetMs : log.waitFor(need, w.limit, now))
-      windows.push({ kind: w.kind, limit: w.limit, remaining: Math.max(0, w.limit - used - need), resetMs })
+      else if (log.total + need > w.limit) fail(w.kind, w.scope, w.limit, log.waitFor(need, w.limit, now))
+      windows.push({ kind: w.kind, limit: w.limit, remaining: Math.max(0, w.limit - log.total - need), resetMs })
     }
     const budgetSpentNano: number[] = []
     for (const b of req.budgets) {
@@ -119,26 +104,24 @@ export class MemoryLimitBackend implements LimitBackend {
 
     for (const w of req.windows) {
       if (w.kind === 'concurrency') this.leaseSet(w.scope, now).set(req.id, now + req.leaseMs)
-      else if (w.kind === 'rpm') this.log('rpm', w.scope, now).add(now, 1)
-      else if (req.tokens > 0) this.log('tpm', w.scope, now).add(now, req.tokens, req.id)
+      else if (w.kind === 'rpm') this.window('rpm', w.scope, nowSec).add(nowSec, 1)
+      else if (req.tokens > 0) this.window('tpm', w.scope, nowSec).add(nowSec, req.tokens)
     }
     for (const b of req.budgets) this.budget(b.scope, b.period, b.resetAt, now).nano += req.costNano
-    return { ok: true, windows, budgetSpentNano }
+    return { ok: true, windows, budgetSpentNano, second: nowSec }
   }
 
   async settle(req: SettleRequest): Promise<void> {
     const now = this.now()
+    const nowSec = Math.floor(now / 1000)
     const reconcile = req.mode === 'reconcile'
     for (const w of req.windows) {
       if (w.kind === 'concurrency') this.leases.get(w.scope)?.delete(req.id)
       else if (w.kind === 'tpm') {
-        const log = this.log('tpm', w.scope, now)
-        if (!reconcile) {
-          if (req.actualTokens > 0) log.add(now, req.actualTokens)
-        } else if (!log.adjust(req.id, req.actualTokens, now) && req.actualTokens > req.reservedTokens) {
-          // The reservation already left the window (a long stream): what it underestimated counts from now.
-          log.add(now, req.actualTokens - req.reservedTokens)
-        }
+        const log = this.window('tpm', w.scope, nowSec)
+        const delta = reconcile ? req.actualTokens - req.reservedTokens : req.actualTokens
+        // Not reserved here, or the reservation already left the window (a long stream): count it from now.
+        if (!(reconcile && log.adjust(req.second, delta)) && delta > 0) log.add(nowSec, delta)
       }
     }
     const delta = reconcile ? req.actualCostNano - req.reservedCostNano : req.actualCostNano
@@ -154,15 +137,15 @@ export class MemoryLimitBackend implements LimitBackend {
     }
   }
 
-  private log(kind: 'rpm' | 'tpm', scope: string, now: number): SlidingLog {
+  private window(kind: 'rpm' | 'tpm', scope: string, nowSec: number): SecondBuckets {
     const name = `${kind}:${scope}`
-    let log = this.logs.get(name)
-    if (!log) {
-      log = new SlidingLog()
-      this.logs.set(name, log)
+    let w = this.windows.get(name)
+    if (!w) {
+      w = new SecondBuckets()
+      this.windows.set(name, w)
     }
-    log.evict(now)
-    return log
+    w.evict(nowSec)
+    return w
   }
 
   private leaseSet(scope: string, now: number): Map<string, number> {

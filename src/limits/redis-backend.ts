@@ -1,13 +1,13 @@
 import type { RedisClient } from '../store/redis.js'
 import type { Keyspace } from '../store/keyspace.js'
 import {
-  WINDOW_MS,
   type AdmitRequest,
   type AdmitResult,
   type Lease,
   type LimitBackend,
   type Rejection,
   type SettleRequest,
+  type WindowCheck,
   type WindowState,
 } from './backend.js'
 import { ADMIT, RENEW, SETTLE } from './redis-scripts.js'
@@ -51,7 +51,6 @@ export class RedisLimitBackend implements LimitBackend {
       req.id,
       req.tokens,
       req.costNano,
-      WINDOW_MS,
       req.leaseMs,
       req.holdMs,
       req.key?.id ?? '',
@@ -61,9 +60,7 @@ export class RedisLimitBackend implements LimitBackend {
     ]
     for (const w of req.windows) {
       args.push(KIND_CODE[w.kind], w.limit)
-      if (w.kind === 'rpm') keys.push(ks.rpm(w.scope))
-      else if (w.kind === 'tpm') keys.push(ks.tpm(w.scope), ks.tpmSum(w.scope))
-      else keys.push(ks.concurrency(w.scope))
+      keys.push(windowKey(ks, w.kind, w.scope))
     }
     args.push(req.budgets.length)
     for (const b of req.budgets) {
@@ -74,7 +71,7 @@ export class RedisLimitBackend implements LimitBackend {
     const status = reply[0]
     if (status === 'revoked' || status === 'stale' || status === 'expired') return { ok: false, reason: status, windows: [] }
     if (status === 'ok') {
-      return { ok: true, windows: toStates(req, reply[1] as number[][]), budgetSpentNano: reply[2] as number[] }
+      return { ok: true, windows: toStates(req, reply[1] as number[][]), budgetSpentNano: reply[2] as number[], second: reply[3] as number }
     }
     const [, reason, index, limit, retry, states] = reply as [string, Rejection, number, number, number, number[][]]
     const scope = index <= req.windows.length ? req.windows[index - 1]?.scope : req.budgets[index - req.windows.length - 1]?.scope
@@ -91,15 +88,14 @@ export class RedisLimitBackend implements LimitBackend {
       req.actualTokens,
       req.reservedCostNano,
       req.actualCostNano,
-      WINDOW_MS,
+      req.second,
       DONE_MARKER_MS,
     ]
     const windows = req.windows.filter((w) => w.kind !== 'rpm')
     args.push(windows.length)
     for (const w of windows) {
       args.push(KIND_CODE[w.kind])
-      if (w.kind === 'tpm') keys.push(ks.tpm(w.scope), ks.tpmSum(w.scope))
-      else keys.push(ks.concurrency(w.scope))
+      keys.push(windowKey(ks, w.kind, w.scope))
     }
     args.push(req.budgets.length)
     for (const b of req.budgets) {
@@ -109,18 +105,21 @@ export class RedisLimitBackend implements LimitBackend {
     keys.push(ks.usage('h', hourBucket(req.at)), ks.usage('d', dayBucket(req.at)))
     args.push(`${rowField(req.usage)}|`, this.retention.hourly_days * 86_400, this.retention.daily_days * 86_400)
     for (const [metric, value] of metricValues(req.usage)) args.push(metric, value)
-    await this.timed(this.runSettle(keys, args))
+    // Not timed like an admission: nobody waits on a settle, and one that fails only waits in the retry queue.
+    await this.runSettle(keys, args)
   }
 
   async renew(leases: readonly Lease[], leaseMs: number): Promise<void> {
     if (leases.length === 0) return
-    await this.timed(
-      this.runRenew(
-        leases.map((l) => this.ks.concurrency(l.scope)),
-        [leaseMs, ...leases.map((l) => l.id)],
-      ),
+    await this.runRenew(
+      leases.map((l) => this.ks.concurrency(l.scope)),
+      [leaseMs, ...leases.map((l) => l.id)],
     )
   }
+}
+
+function windowKey(ks: Keyspace, kind: WindowCheck['kind'], scope: string): string {
+  return kind === 'rpm' ? ks.rpm(scope) : kind === 'tpm' ? ks.tpm(scope) : ks.concurrency(scope)
 }
 
 function toStates(req: AdmitRequest, raw: number[][]): WindowState[] {

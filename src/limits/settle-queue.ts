@@ -3,7 +3,8 @@ import type { LimitBackend, SettleRequest } from './backend.js'
 
 const MAX_PENDING = 100_000
 const FLUSH_EVERY_MS = 1000
-const FLUSH_BATCH = 200
+// Small batches: a backlog flushed all at once would queue fresh admissions behind it in Redis.
+const FLUSH_BATCH = 20
 
 /**
  * Settles go to the store without the request waiting for them. One that fails (store down or slow) waits

@@ -10,7 +10,6 @@ export function keyspace(prefix: string) {
   return {
     rpm: (scope: string) => `${base}r:${scope}`,
     tpm: (scope: string) => `${base}t:${scope}`,
-    tpmSum: (scope: string) => `${base}ts:${scope}`,
     concurrency: (scope: string) => `${base}c:${scope}`,
     budget: (scope: string, period: string) => `${base}b:${scope}:${period}`,
     reservation: (id: string) => `${base}res:${id}`,

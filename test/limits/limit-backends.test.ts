@@ -20,6 +20,8 @@ afterAll(async () => {
 })
 
 let seq = 0
+/** The window second each admitted request was counted in, as its settle needs it. */
+const seconds = new Map<string, number>()
 const retention = { hourly_days: 2, daily_days: 10 }
 function admitReq(windows: WindowCheck[], over: Partial<AdmitRequest> = {}): AdmitRequest {
   return { id: `r${seq++}`, tokens: 0, costNano: 0, windows, budgets: [], leaseMs: 60_000, holdMs: 600_000, ...over }
@@ -35,20 +37,33 @@ function settleReq(a: AdmitRequest, over: Partial<SettleRequest> = {}): SettleRe
     windows: a.windows,
     budgets: a.budgets,
     usage: { keyId: 'k1', keyName: 'app', team: 't', model: 'm', inputTokens: 1, outputTokens: 1, cachedInputTokens: 0, costNano: 0 },
+    second: seconds.get(a.id) ?? 0,
     at: Date.now(),
     ...over,
   }
 }
 
+function recording(b: LimitBackend): LimitBackend {
+  return {
+    admit: async (req) => {
+      const r = await b.admit(req)
+      if (r.ok) seconds.set(req.id, r.second)
+      return r
+    },
+    settle: (req) => b.settle(req),
+    renew: (leases, ms) => b.renew(leases, ms),
+  }
+}
+
 const backends: Array<[string, () => Promise<LimitBackend>]> = [
-  ['memory', async () => new MemoryLimitBackend(new MemoryUsageBuckets(retention))],
+  ['memory', async () => recording(new MemoryLimitBackend(new MemoryUsageBuckets(retention)))],
   [
     'redis',
     async () => {
       const client = createRedisClient(redis.url, { commandTimeoutMs: 2000 })
       clients.push(client)
       await new Promise((r) => client.once('ready', r))
-      return new RedisLimitBackend(client, keyspace(`t${seq++}:`), retention)
+      return recording(new RedisLimitBackend(client, keyspace(`t${seq++}:`), retention))
     },
   ],
 ]
@@ -158,7 +173,7 @@ describe('redis limit backend only', () => {
     clients.push(client)
     await new Promise((r) => client.once('ready', r))
     const ks = keyspace(`o${seq++}:`)
-    return { client, ks, backend: new RedisLimitBackend(client, ks, retention) }
+    return { client, ks, backend: recording(new RedisLimitBackend(client, ks, retention)) }
   }
 
   it('applies a retried settle once', async () => {

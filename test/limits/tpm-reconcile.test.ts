@@ -1,7 +1,6 @@
 import OpenAI from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { countTextTokens, estimateInputTokens } from '../../src/limits/estimate-tokens.js'
-import type { ChatRequest } from '../../src/providers/types.js'
 import { keyspace } from '../../src/store/keyspace.js'
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js'
 import { startFakeOpenAI, type FakeOpenAI } from '../upstreams/fake-openai.js'
@@ -49,10 +48,10 @@ function nextKey(): { client: OpenAI; scope: string } {
   const i = keyN++
   return { client: new OpenAI({ baseURL: gw.baseURL, apiKey: `sk-test-tpm-${i}-abcdefghijklmnop`, maxRetries: 0 }), scope: `k:static:tpm-${i}` }
 }
-const counted = async (scope: string) => Number((await gw.store.redis!.get(ks.tpmSum(scope))) ?? 0)
-const messages: ChatRequest['messages'] = [
-  { role: 'system', content: 'You are terse.' },
-  { role: 'user', content: 'Name three rivers in Europe, please.' },
+const counted = async (scope: string) => Number((await gw.store.redis!.hget(ks.tpm(scope), 'n')) ?? 0)
+const messages = [
+  { role: 'system' as const, content: 'You are terse.' },
+  { role: 'user' as const, content: 'Name three rivers in Europe, please.' },
 ]
 const estimate = estimateInputTokens({ model: 'gpt-4o-mini', messages })
 

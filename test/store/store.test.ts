@@ -106,7 +106,7 @@ describe('store', () => {
 
   it('names every key under one hash tag, so each script stays in one Cluster slot', () => {
     const ks = keyspace('sy:')
-    const names = [ks.rpm('k:a'), ks.tpm('t:b'), ks.tpmSum('m:c'), ks.concurrency('k:a'), ks.budget('k:a', 'm2026-07'), ks.reservation('r1'), ks.usage('h', 1), ks.keyRecords, ks.keyHashes, ks.keyVersions]
+    const names = [ks.rpm('k:a'), ks.tpm('t:b'), ks.concurrency('k:a'), ks.budget('k:a', 'm2026-07'), ks.reservation('r1'), ks.usage('h', 1), ks.keyRecords, ks.keyHashes, ks.keyVersions]
     for (const n of names) expect(/^[^{]*\{([^}]*)\}/.exec(n)?.[1]).toBe('sy')
   })
 })
