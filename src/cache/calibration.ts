@@ -21,7 +21,8 @@ export const DEFAULT_RULES: VerifyRules = { keyWordRank: 10_000, maxDifferentWor
 
 export function readCalibrations(file: URL | string = CALIBRATION_FILE): Record<string, Calibration> {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, Calibration>
+    // JSON has no Infinity: "no rarity limit" is written as the string "Infinity".
+    return JSON.parse(readFileSync(file, 'utf8'), (_, v: unknown) => (v === 'Infinity' ? Number.POSITIVE_INFINITY : v)) as Record<string, Calibration>
   } catch {
     return {}
   }
