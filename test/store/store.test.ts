@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keyspace } from '../../src/store/keyspace.js'
+import { parseRedisUrl } from '../../src/store/redis.js'
 import { createStore, StoreTimeout, type Store } from '../../src/store/store.js'
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js'
 
@@ -108,5 +109,23 @@ describe('store', () => {
     const ks = keyspace('sy:')
     const names = [ks.rpm('k:a'), ks.tpm('t:b'), ks.concurrency('k:a'), ks.budget('k:a', 'm2026-07'), ks.reservation('r1'), ks.usage('h', 1), ks.keyRecords, ks.keyHashes, ks.keyVersions]
     for (const n of names) expect(/^[^{]*\{([^}]*)\}/.exec(n)?.[1]).toBe('sy')
+  })
+
+  it('parses Sentinel and Cluster URLs with host lists and credentials', () => {
+    expect(parseRedisUrl('redis+sentinel://:p%40ss@s1:26379,s2:26380/mymaster/2')).toEqual({
+      protocol: 'redis+sentinel:',
+      username: undefined,
+      password: 'p@ss',
+      hosts: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26380 },
+      ],
+      path: 'mymaster/2',
+    })
+    expect(parseRedisUrl('redis+cluster://user:pw@[::1]:7000,10.0.0.2').hosts).toEqual([
+      { host: '::1', port: 7000 },
+      { host: '10.0.0.2', port: 6379 },
+    ])
+    expect(() => parseRedisUrl('not a url')).toThrow(/store.redis_url/)
   })
 })
