@@ -15,7 +15,7 @@ const EPOCHS = 12
 const LEXICAL_DROPOUT = 0.5
 const TYPE_OF: Record<string, string> = { PERSON: 'PER', GPE: 'LOC', STREET_ADDRESS: 'ADDR' }
 
-type Sentence = { tokens: Token[]; feats: TokenFeatures[]; gold: Tag[] }
+type Sentence = { tokens: Token[]; feats: TokenFeatures; gold: Tag[] }
 
 function goldTags(row: PiiRow, tokens: Token[]): Tag[] {
   const tags: Tag[] = tokens.map(() => 'O')
@@ -106,8 +106,8 @@ function decode(p: AveragedPerceptron, s: Sentence, learn: boolean, rand?: () =>
     const prev2 = learn ? (s.gold[i - 2] ?? 'O') : (tags[i - 2] ?? 'O')
     const hist = historyFeatures(prev, prev2, (s.tokens[i] as Token).text.toLowerCase())
     scores.fill(0)
-    const tf = s.feats[i] as TokenFeatures
-    const feats = rand !== undefined && rand() < LEXICAL_DROPOUT ? tf.all.subarray(0, tf.lexicalFrom) : tf.all
+    const end = rand !== undefined && rand() < LEXICAL_DROPOUT ? (s.feats.lexicalFrom[i] as number) : (s.feats.start[i + 1] as number)
+    const feats = s.feats.hashes.subarray(s.feats.start[i], end)
     p.score(feats, scores)
     p.score(hist, scores)
     let best = -1

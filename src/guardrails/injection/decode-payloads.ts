@@ -21,11 +21,14 @@ function asText(buf: Buffer): string | undefined {
   return printableRatio(s) > 0.95 && /[A-Za-z]{2,}\s+[A-Za-z]{2,}/.test(s) ? s : undefined
 }
 
-const rot13 = (s: string): string =>
-  s.replace(/[A-Za-z]/g, (c) => {
-    const base = c <= 'Z' ? 65 : 97
-    return String.fromCharCode(((c.charCodeAt(0) - base + 13) % 26) + base)
-  })
+function rot13(s: string): string {
+  const out = new Array<string>(s.length)
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    out[i] = c >= 65 && c <= 90 ? String.fromCharCode(((c - 52) % 26) + 65) : c >= 97 && c <= 122 ? String.fromCharCode(((c - 84) % 26) + 97) : (s[i] as string)
+  }
+  return out.join('')
+}
 
 const countCommon = (s: string): number => s.toLowerCase().match(COMMON_WORDS)?.length ?? 0
 
@@ -41,9 +44,12 @@ export function decodePayloads(text: string): string[] {
     const decoded = asText(Buffer.from(m[0].replace(/[\s:]/g, ''), 'hex'))
     if (decoded !== undefined) out.push(decoded)
   }
-  if (/[A-Za-z]{3,}/.test(text)) {
+  // Text that already reads as English (a common word every ten words or more) is not rot13.
+  const words = text.match(/[A-Za-z]+/g)?.length ?? 0
+  const common = words >= 3 ? countCommon(text) : 0
+  if (words >= 3 && common * 10 < words) {
     const rotated = rot13(text)
-    if (countCommon(rotated) > 2 * countCommon(text) + 1) out.push(rotated)
+    if (countCommon(rotated) > 2 * common + 1) out.push(rotated)
   }
   return out
 }

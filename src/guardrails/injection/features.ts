@@ -62,7 +62,7 @@ function step(h: number, code: number): number {
 /**
  * Distinct feature indices of the text: word unigrams and bigrams, and character 3–5-grams over
  * the words joined by single spaces. Each kind starts from its own seed so they never share a slot
- * on purpose. Returned sorted and de-duplicated; the feature vector is binary, L2-normalised.
+ * on purpose. Returned de-duplicated; the feature vector is binary, L2-normalised.
  */
 export function featureIndices(normalized: string, raw: string): Uint32Array {
   const text = clip(normalized)
@@ -88,8 +88,16 @@ export function featureIndices(normalized: string, raw: string): Uint32Array {
       if (n >= 2) idx.push((step(h, n) >>> 0) & MASK)
     }
   }
-  const sorted = Uint32Array.from(idx).sort()
+  // De-duplicate with a mark table rather than a sort: linear, and the marks are cleared again below.
+  const unique = new Uint32Array(idx.length)
   let k = 0
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[k++] = sorted[i] as number
-  return sorted.subarray(0, k)
+  for (const i of idx)
+    if (SEEN[i] === 0) {
+      SEEN[i] = 1
+      unique[k++] = i
+    }
+  for (let j = 0; j < k; j++) SEEN[unique[j] as number] = 0
+  return unique.subarray(0, k)
 }
+
+const SEEN = new Uint8Array(1 << FEATURE_BITS)

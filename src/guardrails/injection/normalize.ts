@@ -17,15 +17,25 @@ const CONFUSABLE = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'g')
 // Digits and symbols standing in for letters, applied only inside words that mix them with letters
 // (so "h4ck3r" becomes "hacker" while "2024" and "3.5" stay as they are).
 const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g', '@': 'a', $: 's' }
-const LEET_WORD = /[\p{L}0-9@$]*(?:\p{L}[0-9@$]|[0-9@$]\p{L})[\p{L}0-9@$]*/gu
+const LEET_WORD = /[\p{L}0-9@$]+/gu
+const HAS_LEET = /[0-9@$]/
+const HAS_LETTER = /\p{L}/u
 
 /** Letters split by single spaces or dots, "i g n o r e": joined back into words. */
 const SPACED_LETTERS = /\b(?:\p{L}[ .\-_*]){3,}\p{L}\b/gu
+// Cheap ASCII pre-checks, so that plain text skips the Unicode-aware passes it does not need.
+const NON_ASCII = /[^\u0000-\u007f]/
+const MAYBE_SPACED = /(?:^|[^A-Za-z])[A-Za-z][ .\-_*][A-Za-z][ .\-_*][A-Za-z][ .\-_*][A-Za-z]/
+const MAYBE_LEET = /[A-Za-z][0-9@$]|[0-9@$][A-Za-z]/
 
 export function normalizeForInjection(text: string): string {
-  let s = text.normalize('NFKC').replace(INVISIBLE, '')
-  if (/[^\u0000-\u024f]/.test(s)) s = s.replace(CONFUSABLE, (ch) => CONFUSABLES[ch] ?? ch)
-  s = s.replace(SPACED_LETTERS, (m) => m.replace(/[ .\-_*]/g, ''))
-  s = s.replace(LEET_WORD, (w) => (/\p{L}/u.test(w) ? w.replace(/[0-9@$]/g, (c) => LEET[c] ?? c) : w))
+  let s = text
+  const ascii = !NON_ASCII.test(s)
+  if (!ascii) {
+    s = s.normalize('NFKC').replace(INVISIBLE, '')
+    if (NON_ASCII.test(s)) s = s.replace(CONFUSABLE, (ch) => CONFUSABLES[ch] ?? ch)
+  }
+  if (!ascii || MAYBE_SPACED.test(s)) s = s.replace(SPACED_LETTERS, (m) => m.replace(/[ .\-_*]/g, ''))
+  if (!ascii || MAYBE_LEET.test(s)) s = s.replace(LEET_WORD, (w) => (HAS_LEET.test(w) && HAS_LETTER.test(w) ? w.replace(/[0-9@$]/g, (c) => LEET[c] ?? c) : w))
   return s.toLowerCase()
 }

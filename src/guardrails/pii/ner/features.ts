@@ -11,20 +11,45 @@ export function shape(word: string): string {
   let out = ''
   let last = ''
   for (const ch of word) {
-    // Cased letters differ from their other case; digits are ASCII in tokens that reach here often enough.
-    const lo = ch.toLowerCase()
-    const up = ch.toUpperCase()
-    const c = lo !== up ? (ch === up ? 'X' : 'x') : ch >= '0' && ch <= '9' ? 'd' : /\p{L}/u.test(ch) ? 'x' : ch
+    const code = ch.charCodeAt(0)
+    let c: string
+    if (code < 128) c = code >= 65 && code <= 90 ? 'X' : code >= 97 && code <= 122 ? 'x' : code >= 48 && code <= 57 ? 'd' : ch
+    else {
+      // Cased letters differ from their other case; uncased letters (CJK, Arabic …) count as lowercase.
+      const lo = ch.toLowerCase()
+      const up = ch.toUpperCase()
+      c = lo !== up ? (ch === up ? 'X' : 'x') : /\p{L}/u.test(ch) ? 'x' : /\p{N}/u.test(ch) ? 'd' : ch
+    }
     if (c !== last) out += c
     last = c
   }
   return out
 }
 
-const lower = (t: Token | undefined): string => (t === undefined ? '<none>' : t.text.toLowerCase())
+const NONE = '<none>'
+// Feature names are "prefix=part|part…"; hashing the prefix once and continuing the FNV-1a state over
+// the parts gives the same hash as hashing the joined string, without building it.
+const seed = (prefix: string) => fnv1a(prefix)
+const H = {
+  bias: fnv1a('bias'), w: seed('w='), s: seed('s='), p3: seed('p3='), x2: seed('x2='), x3: seed('x3='), x4: seed('x4='), len: seed('len='),
+  sPrev: seed('s-1='), sNext: seed('s+1='), sAround: seed('s-1s+1='), line0: seed('line0='), nlAfter: seed('nl-after='), g: seed('g='), gAround: seed('g-1g+1='),
+  wPrev: seed('w-1='), wNext: seed('w+1='), wPrev2: seed('w-2='), wNext2: seed('w+2='), wAround: seed('w-1w+1='), wPrevPair: seed('w-2w-1='), wNextPair: seed('w+1w+2='),
+  country: fnv1a('gaz=country'), street: fnv1a('gaz=street'), streetNext: fnv1a('gaz+1=street'), streetPrev: fnv1a('gaz-1=street'),
+  honorificPrev: fnv1a('gaz-1=honorific'), honorificPrev2: fnv1a('gaz-2=honorific'),
+}
+const join2 = (h: number, a: string, b: string) => fnv1a(b, fnv1a('|', fnv1a(a, h)))
+const join3 = (h: number, a: string, b: string, c: string) => fnv1a(c, fnv1a('|', join2(h, a, b)))
+function hasNewline(text: string, from: number, to: number): boolean {
+  const i = text.indexOf('\n', from)
+  return i >= 0 && i < to
+}
 
-/** One token's hashed features; those from `lexicalFrom` on are the neighbouring words themselves. */
-export type TokenFeatures = { all: Uint32Array; lexicalFrom: number }
+/**
+ * All tokens' hashed features in one array: token i's are hashes[start[i] .. start[i + 1]), and those
+ * from lexicalFrom[i] on are the neighbouring words themselves. (One array, not one per token:
+ * allocating small typed arrays costs more than computing the hashes.)
+ */
+export type TokenFeatures = { hashes: Uint32Array; start: Int32Array; lexicalFrom: Int32Array }
 
 /**
  * The tag-independent features of each token, already hashed. Used unchanged by the training
@@ -32,64 +57,86 @@ export type TokenFeatures = { all: Uint32Array; lexicalFrom: number }
  * come last: training drops them at random so that the model does not lean on the exact phrasing
  * of the sentences it saw.
  */
-export function staticFeatures(tokens: readonly Token[], text: string, gazetteer: Gazetteer): TokenFeatures[] {
+export function staticFeatures(tokens: readonly Token[], text: string, gazetteer: Gazetteer): TokenFeatures {
+  const n = tokens.length
   const words = tokens.map((t) => t.text.toLowerCase())
   const shapes = tokens.map((t) => shape(t.text))
   const gaz = words.map((w) => {
     const h = fnv1a(w)
     return `${gazetteer.first.has(h) ? 'F' : ''}${gazetteer.last.has(h) ? 'L' : ''}${gazetteer.city.has(h) ? 'C' : ''}`
   })
-  return tokens.map((tok, i) => {
-    const w = words[i] ?? ''
+  const word = (j: number) => (j >= 0 && j < n ? (words[j] as string) : NONE)
+  const shapeAt = (j: number) => (j >= 0 && j < n ? (shapes[j] as string) : NONE)
+  const f: number[] = []
+  const start = new Int32Array(n + 1)
+  const lexicalFrom = new Int32Array(n)
+  for (let i = 0; i < n; i++) {
+    start[i] = f.length
+    const tok = tokens[i] as Token
+    const w = words[i] as string
+    const sh = shapes[i] as string
     const prev = tokens[i - 1]
     const next = tokens[i + 1]
-    const nlBefore = prev === undefined || text.slice(prev.end, tok.start).includes('\n')
-    const f = [
-      'bias',
-      `w=${w}`,
-      `s=${shapes[i]}`,
-      `p3=${w.slice(0, 3)}`,
-      `x2=${w.slice(-2)}`,
-      `x3=${w.slice(-3)}`,
-      `x4=${w.slice(-4)}`,
-      `len=${Math.min(w.length, 12)}`,
-      `s-1=${shapes[i - 1] ?? '<none>'}`,
-      `s+1=${shapes[i + 1] ?? '<none>'}`,
-      `s-1s+1=${shapes[i - 1] ?? '<none>'}|${shapes[i]}|${shapes[i + 1] ?? '<none>'}`,
-      `line0=${nlBefore}|${shapes[i]}`,
-      `nl-after=${next !== undefined && text.slice(tok.end, next.start).includes('\n')}`,
-      // Gazetteer hits of this token and its neighbours, with the token's shape (a capitalised listed name is telling).
-      `g=${gaz[i]}|${shapes[i]}`,
-      `g-1g+1=${gaz[i - 1] ?? '<none>'}|${gaz[i + 1] ?? '<none>'}`,
-    ]
-    if (gaz[i] !== '') f.push(`g=${gaz[i]}`)
-    if (COUNTRIES.has(w)) f.push('gaz=country')
-    if (STREET_WORDS.has(w)) f.push('gaz=street')
-    if (next !== undefined && STREET_WORDS.has(words[i + 1] ?? '')) f.push('gaz+1=street')
-    if (prev !== undefined && STREET_WORDS.has(words[i - 1] ?? '')) f.push('gaz-1=street')
-    if (prev !== undefined && HONORIFICS.has(words[i - 1] ?? '')) f.push('gaz-1=honorific')
-    if (i >= 2 && HONORIFICS.has(words[i - 2] ?? '') && words[i - 1] === '.') f.push('gaz-2=honorific')
-    const lexicalFrom = f.length
+    const nlBefore = prev === undefined || hasNewline(text, prev.end, tok.start)
     f.push(
-      `w-1=${lower(prev)}`,
-      `w+1=${lower(next)}`,
-      `w-2=${lower(tokens[i - 2])}`,
-      `w+2=${lower(tokens[i + 2])}`,
-      `w-1w+1=${lower(prev)}|${lower(next)}`,
-      `w-2w-1=${lower(tokens[i - 2])}|${lower(prev)}`,
-      `w+1w+2=${lower(next)}|${lower(tokens[i + 2])}`,
+      H.bias,
+      fnv1a(w, H.w),
+      fnv1a(sh, H.s),
+      fnv1a(w.slice(0, 3), H.p3),
+      fnv1a(w.slice(-2), H.x2),
+      fnv1a(w.slice(-3), H.x3),
+      fnv1a(w.slice(-4), H.x4),
+      fnv1a(String(Math.min(w.length, 12)), H.len),
+      fnv1a(shapeAt(i - 1), H.sPrev),
+      fnv1a(shapeAt(i + 1), H.sNext),
+      join3(H.sAround, shapeAt(i - 1), sh, shapeAt(i + 1)),
+      join2(H.line0, String(nlBefore), sh),
+      fnv1a(String(next !== undefined && hasNewline(text, tok.end, next.start)), H.nlAfter),
+      // Gazetteer hits of this token and its neighbours, with the token's shape (a capitalised listed name is telling).
+      join2(H.g, gaz[i] as string, sh),
+      join2(H.gAround, gaz[i - 1] ?? NONE, gaz[i + 1] ?? NONE),
     )
-    return { all: Uint32Array.from(f, (x) => fnv1a(x)), lexicalFrom }
-  })
+    if (gaz[i] !== '') f.push(fnv1a(gaz[i] as string, H.g))
+    if (COUNTRIES.has(w)) f.push(H.country)
+    if (STREET_WORDS.has(w)) f.push(H.street)
+    if (next !== undefined && STREET_WORDS.has(words[i + 1] as string)) f.push(H.streetNext)
+    if (prev !== undefined && STREET_WORDS.has(words[i - 1] as string)) f.push(H.streetPrev)
+    if (prev !== undefined && HONORIFICS.has(words[i - 1] as string)) f.push(H.honorificPrev)
+    if (i >= 2 && HONORIFICS.has(words[i - 2] as string) && words[i - 1] === '.') f.push(H.honorificPrev2)
+    lexicalFrom[i] = f.length
+    f.push(
+      fnv1a(word(i - 1), H.wPrev),
+      fnv1a(word(i + 1), H.wNext),
+      fnv1a(word(i - 2), H.wPrev2),
+      fnv1a(word(i + 2), H.wNext2),
+      join2(H.wAround, word(i - 1), word(i + 1)),
+      join2(H.wPrevPair, word(i - 2), word(i - 1)),
+      join2(H.wNextPair, word(i + 1), word(i + 2)),
+    )
+  }
+  start[n] = f.length
+  return { hashes: Uint32Array.from(f), start, lexicalFrom }
 }
 
-/** Features that depend on the tags already chosen to the left (greedy decoding). */
+const TAG_PREV = TAGS.map((t) => fnv1a(`t-1=${t}`))
+const TAG_PAIR = TAGS.map((t2) => TAGS.map((t1) => fnv1a(`t-2t-1=${t2}|${t1}`)))
+const TAG_WORD = TAGS.map((t) => fnv1a(`t-1w=${t}|`))
+const history = [0, 0, 0]
+
+/** Features that depend on the tags already chosen to the left (greedy decoding). Reuses one array: consume before the next call. */
 export function historyFeatures(prevTag: Tag, prev2Tag: Tag, word: string): number[] {
-  return [fnv1a(`t-1=${prevTag}`), fnv1a(`t-2t-1=${prev2Tag}|${prevTag}`), fnv1a(`t-1w=${prevTag}|${word}`)]
+  const p = TAG_INDEX[prevTag]
+  history[0] = TAG_PREV[p] as number
+  history[1] = (TAG_PAIR[TAG_INDEX[prev2Tag]] as number[])[p] as number
+  history[2] = fnv1a(word, TAG_WORD[p] as number)
+  return history
 }
 
 /** An I- tag may only continue a B- or I- tag of the same type. */
 export function allowed(prevTag: Tag, tag: Tag): boolean {
-  if (!tag.startsWith('I-')) return true
-  return prevTag.slice(2) === tag.slice(2) && prevTag !== 'O'
+  return ALLOWED[TAG_INDEX[prevTag]]?.[TAG_INDEX[tag]] === 1
 }
+
+export const TAG_INDEX = Object.fromEntries(TAGS.map((t, i) => [t, i])) as Record<Tag, number>
+/** ALLOWED[previous][next] as 0/1, precomputed: the decoder asks this seven times per token. */
+export const ALLOWED: Uint8Array[] = TAGS.map((prev) => Uint8Array.from(TAGS, (tag) => (!tag.startsWith('I-') || (prev !== 'O' && prev.slice(2) === tag.slice(2)) ? 1 : 0)))

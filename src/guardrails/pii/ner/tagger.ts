@@ -1,5 +1,5 @@
 import type { Detection, EntityType } from '../entity-types.js'
-import { allowed, historyFeatures, staticFeatures, TAGS, type Tag, type TokenFeatures } from './features.js'
+import { ALLOWED, historyFeatures, staticFeatures, TAGS, type Tag } from './features.js'
 import type { TaggerModel } from './tagger-model.js'
 import { type Token, tokenize } from './tokenize.js'
 
@@ -11,23 +11,28 @@ export function tagTokens(model: TaggerModel, tokens: readonly Token[], text: st
   const tags: Tag[] = []
   const margins: number[] = []
   const scores = new Float32Array(TAGS.length)
+  let prev = 0
+  let prev2 = 0
   for (let i = 0; i < tokens.length; i++) {
     scores.fill(0)
-    const prev = tags[i - 1] ?? 'O'
-    model.accumulate((feats[i] as TokenFeatures).all, scores)
-    model.accumulate(historyFeatures(prev, tags[i - 2] ?? 'O', (tokens[i] as Token).text.toLowerCase()), scores)
-    let best = 0
+    model.accumulate(feats.hashes, scores, feats.start[i], feats.start[i + 1])
+    model.accumulate(historyFeatures(TAGS[prev] as Tag, TAGS[prev2] as Tag, (tokens[i] as Token).text.toLowerCase()), scores)
+    const allowedNext = ALLOWED[prev] as Uint8Array
+    let best = 0 // 'O' is always allowed
     let second = Number.NEGATIVE_INFINITY
-    for (let t = 0; t < TAGS.length; t++) {
-      if (!allowed(prev, TAGS[t] as Tag)) continue
+    for (let t = 1; t < TAGS.length; t++) {
+      if (allowedNext[t] === 0) continue
       const s = scores[t] as number
-      if (t !== best && s > (scores[best] as number)) {
-        second = Math.max(second, scores[best] as number)
+      if (s > (scores[best] as number)) {
+        second = scores[best] as number
         best = t
-      } else if (t !== best) second = Math.max(second, s)
+      } else if (s > second) second = s
     }
+    if (best !== 0) second = Math.max(second, scores[0] as number)
     tags.push(TAGS[best] as Tag)
     margins.push((scores[best] as number) - second)
+    prev2 = prev
+    prev = best
   }
   return { tags, margins }
 }
