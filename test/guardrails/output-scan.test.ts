@@ -10,7 +10,8 @@ const piiOf = (pii: Record<string, unknown>) => policies.resolve({ pii }, undefi
 
 // Values the pattern recognizers always find, whatever surrounds them (separated by spaces).
 const SECRETS = ['jane.doe@example.com', '4111 1111 1111 1111', '536-22-8726', 'GB82WEST12345698765432', '203.0.113.7', 'bob@corp.example.org']
-const word = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'x', '.', ',', 'é', '1'), minLength: 1, maxLength: 8 })
+// No digits in the filler words: a digit next to a card number can legitimately make a longer valid one.
+const word = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'x', '.', ',', 'é', '-'), minLength: 1, maxLength: 8 })
 const sep = fc.constantFrom(' ', '\n', '  ')
 const textWithPii = fc.array(fc.tuple(fc.oneof(word, fc.constantFrom(...SECRETS)), sep), { maxLength: 40 }).map((parts) => parts.map(([w, s]) => w + s).join(''))
 const cuts = fc.array(fc.nat(), { maxLength: 25 })
