@@ -7,6 +7,7 @@ import { stringify } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeOpenAI, type FakeOpenAI } from '../upstreams/fake-openai.js'
 import { openaiConfig, startTestGateway } from '../helpers/gateway.js'
+import { startRedisServer } from '../helpers/redis-server.js'
 
 const repo = new URL('../..', import.meta.url).pathname
 
@@ -136,5 +137,29 @@ describe('graceful shutdown', () => {
     const after = await fetch(`${url}/healthz`).catch((e: Error) => e)
     expect(after).toBeInstanceOf(Error)
     await slow.close()
+  })
+})
+
+describe('server.workers', () => {
+  it('runs N worker processes on one port, all serving, and stops them all on SIGTERM', async () => {
+    const redis = await startRedisServer()
+    const port = 20000 + Math.floor(Math.random() * 20000)
+    const run = runMain({ SWITCHYARD_CONFIG: writeConfig({ ...openaiConfig(up.baseURL), server: { port, workers: 2 }, store: { redis_url: redis.url } }) })
+    await run.listening
+    await expect.poll(() => (run.output().match(/switchyard listening on/g) ?? []).length, { timeout: 15_000 }).toBe(2)
+    const pids = new Set([...run.output().matchAll(/"pid":(\d+)/g)].map((m) => m[1]))
+    expect(pids.size).toBe(2)
+    const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'x', maxRetries: 0 })
+    const answers = await Promise.all(Array.from({ length: 20 }, () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })))
+    expect(answers.every((a) => a.choices[0]!.message.content === 'Hello from openai!')).toBe(true)
+    run.proc.kill('SIGTERM')
+    expect(await run.exited).toBe(0)
+    await redis.stop()
+  })
+
+  it('refuses more than one worker without Redis', async () => {
+    const run = runMain({ SWITCHYARD_CONFIG: writeConfig({ server: { workers: 2 } }) })
+    expect(await run.exited).toBe(2)
+    expect(run.output()).toContain('server.workers: more than one worker needs store.redis_url')
   })
 })
