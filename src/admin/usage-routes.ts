@@ -29,6 +29,7 @@ export function usageRoutes(usage: UsageReader): Hono<AppEnv> {
     if (bad) throw badRequest(`Invalid value for 'group_by': '${bad.slice(0, 50)}' is not one of ${GROUPS.join(', ')}.`, 'group_by')
     if (groupBy.includes('hour') && groupBy.includes('day')) throw badRequest("Group by 'hour' or 'day', not both.", 'group_by')
     const result = await usage.query({ from, to, keyId: q.key_id, team: q.team, model: q.model, groupBy }).catch((cause: unknown) => {
+      if (cause instanceof GatewayError) throw cause
       throw new GatewayError(503, 'api_error', 'store_unavailable', 'Usage cannot be read right now; try again shortly.', { cause, headers: { 'retry-after': '1' } })
     })
     return c.json({

@@ -134,8 +134,10 @@ export function createLimiter(config: LimiterConfig, store: Store, pricing: Pric
         const result = await primary.admit(req)
         failures = 0
         store.reportSuccess()
-        if (result.ok)
+        if (result.ok) {
+          if (knownSpend.size > 10_000) knownSpend.clear()
           req.budgets.forEach((b, i) => knownSpend.set(`${b.scope}:${b.period}`, (result.budgetSpentNano[i] ?? 0) + req.costNano))
+        }
         return { result, backend: primary, viaFallback: false }
       } catch (err) {
         store.reportFailure(err)

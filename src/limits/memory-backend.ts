@@ -163,12 +163,16 @@ export class MemoryLimitBackend implements LimitBackend {
     let b = this.spent.get(name)
     if (b && b.resetAt > 0 && b.resetAt <= now) b = undefined
     if (!b) {
+      if (this.spent.size >= MAX_BUDGET_ENTRIES) for (const [k, v] of this.spent) if (v.resetAt > 0 && v.resetAt <= now) this.spent.delete(k)
       b = { nano: this.knownSpend?.(name) ?? 0, resetAt }
       this.spent.set(name, b)
     }
     return b
   }
 }
+
+// Past periods are swept once this many budget counters exist.
+const MAX_BUDGET_ENTRIES = 10_000
 
 /** Which refusal wins when several checks fail: the one the client can least fix by waiting. */
 const RANK: Record<Rejection, number> = { revoked: 0, expired: 0, stale: 0, budget: 1, too_large: 2, concurrency: 3, rpm: 4, tpm: 5 }
