@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs'
 import OpenAI from 'openai'
+import { stringify } from 'yaml'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { openaiConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { parsePrometheusText, samples, total, type Family } from '../telemetry/prometheus-text.js'
@@ -178,6 +180,26 @@ describe('metrics and log options', () => {
       expect((await fetch(`${gw.url}/internal/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401)
       const f = await scrape(gw, '/internal/metrics', { authorization: 'Bearer scrape-token-1' })
       expect(f.has('switchyard_requests_total')).toBe(true)
+    } finally {
+      await gw.close()
+    }
+  })
+
+  it('a config reload keeps the counters and adds the new targets', async () => {
+    const config = openaiConfig(up.baseURL)
+    const gw = await startTestGateway(config)
+    try {
+      const client = new OpenAI({ baseURL: gw.baseURL, apiKey: 'x', maxRetries: 0 })
+      up.next({ usage: { prompt_tokens: 11, completion_tokens: 1 } })
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })
+      const models = [...(config.models as object[]), { name: 'second', targets: [{ provider: 'openai', model: 'gpt-4o' }] }]
+      writeFileSync(gw.configFile, stringify({ ...config, models, server: { host: '127.0.0.1', port: 0 }, telemetry: { tracing: { enabled: true, otlp_endpoint: 'http://127.0.0.1:9' } } }))
+      expect(await gw.reload()).toEqual({ ok: true })
+      up.next({ usage: { prompt_tokens: 4, completion_tokens: 1 } })
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })
+      const f = await scrapeAfter(gw, 2)
+      expect(total(f, 'switchyard_tokens_total', { model: 'gpt-4o-mini', type: 'input' })).toBe(15)
+      expect(samples(f, 'switchyard_circuit_state', { model: 'second', state: 'closed' }).map((s) => s.value)).toEqual([1])
     } finally {
       await gw.close()
     }
