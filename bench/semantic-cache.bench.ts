@@ -51,7 +51,7 @@ export async function benchLookup(sizes: number[], embedder: Embedder): Promise<
   const results: LookupBench[] = []
   for (const size of sizes) {
     const config = configSchema.parse({ cache: { enabled: true, lookup_budget_ms: 10_000, max_entries_per_namespace: 1_000_000 } })
-    const sc = await createSemanticCache(config, { embedders: new Map([[embeddingSpecKey(config.cache.semantic.embedding), embedder]]), store: new MemoryStore() })
+    const sc = createSemanticCache(config, { embedders: new Map([[embeddingSpecKey(config.cache.semantic.embedding), embedder]]), store: new MemoryStore() })
     await sc.ready
     global.gc?.()
     const heapBefore = process.memoryUsage().heapUsed

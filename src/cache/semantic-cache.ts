@@ -75,8 +75,14 @@ type EmbedderSlot = { embedder?: Embedder; owned: boolean; loading: Promise<Embe
 
 const SWEEP_INTERVAL_MS = 30_000
 
-/** Builds the cache from the whole config: the global `cache:` block, every model's override, and `store:`. */
-export async function createSemanticCache(config: Pick<Config, 'cache' | 'models' | 'store'>, deps: SemanticCacheDeps = {}): Promise<SemanticCache> {
+/**
+ * Builds the cache from the whole config: the global `cache:` block, every model's override (their
+ * embedding models start loading now), and `store:`. Returns at once; `ready` resolves when the
+ * embedders are loaded and the index is rebuilt from the store (lookups before that are misses).
+ * Meant to live as long as the process: per-request settings come from each request's model config,
+ * and an embedding model first named by a reloaded config is loaded on first use.
+ */
+export function createSemanticCache(config: Pick<Config, 'cache' | 'models' | 'store'>, deps: SemanticCacheDeps = {}): SemanticCache {
   const now = deps.now ?? Date.now
   const log = deps.logger
   const calibrations = deps.calibrations ?? readCalibrations()
@@ -142,7 +148,8 @@ export async function createSemanticCache(config: Pick<Config, 'cache' | 'models
       semantic,
       embedding() {
         embedding ??= (async () => {
-          const embedder = slot?.embedder
+          // Still loading at startup: a lookup gives up at its budget anyway, a store waits for it.
+          const embedder = slot?.embedder ?? (await slot?.loading)
           if (!embedder || keys.query === undefined) return undefined
           const [vector] = await embedder.embed([keys.query])
           return { embedder: embedder.id, vector: vector! }

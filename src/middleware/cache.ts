@@ -62,7 +62,7 @@ export const cache = (semanticCache: SemanticCache): MiddlewareHandler<AppEnv> =
       request,
       config,
       namespace: namespaceFor(config.scope, c.var.principal),
-      policyId: c.var.guardrail.policyId,
+      policyId: c.var.guardrail?.policyId ?? 'none',
       skipLookup: directives.noCache,
       threshold: directives.threshold,
     })
@@ -82,7 +82,7 @@ export const cache = (semanticCache: SemanticCache): MiddlewareHandler<AppEnv> =
     const outcome = c.var.outcome
     if (!outcome) return
     const ttl = directives.ttl ?? config.ttl_seconds
-    const flagged = () => c.var.guardrail.flagged
+    const flagged = () => c.var.guardrail?.flagged === true
     if (outcome.kind === 'json') {
       if (!flagged() && isStorable(outcome.completion, config)) void semanticCache.store(found.probe, outcome.completion, ttl)
       return

@@ -25,7 +25,7 @@ afterAll(() => embedder.close())
 
 async function newCache(cache: Record<string, unknown> = {}, now?: () => number): Promise<{ sc: SemanticCache; config: CacheConfig }> {
   const config = configSchema.parse({ cache: { enabled: true, ...cache } })
-  const sc = await createSemanticCache(config, { embedders: new Map([[embeddingSpecKey(config.cache.semantic.embedding), embedder]]), store: new MemoryStore(now), now })
+  const sc = createSemanticCache(config, { embedders: new Map([[embeddingSpecKey(config.cache.semantic.embedding), embedder]]), store: new MemoryStore(now), now })
   await sc.ready
   return { sc, config: config.cache }
 }
@@ -123,7 +123,7 @@ describe('semantic cache', () => {
     const broken = new MemoryStore()
     broken.completion = () => Promise.reject(new Error('redis down'))
     broken.put = () => Promise.reject(new Error('redis down'))
-    const sc = await createSemanticCache(config, { embedders: new Map([[embeddingSpecKey(config.cache.semantic.embedding), slow]]), store: broken })
+    const sc = createSemanticCache(config, { embedders: new Map([[embeddingSpecKey(config.cache.semantic.embedding), slow]]), store: broken })
     await sc.ready
     const miss = await sc.lookup({ request: ask('anything at all'), config: config.cache, namespace: 'key:a', policyId: 'p' })
     expect(miss).toMatchObject({ result: 'miss', reason: 'budget' })

@@ -23,7 +23,7 @@ beforeAll(async () => {
 }, 240_000)
 afterAll(() => embedder.close())
 beforeEach(async () => {
-  sc = await createSemanticCache(config, { embedders: new Map([[embeddingSpecKey(config.cache.semantic.embedding), embedder]]), store: new MemoryStore() })
+  sc = createSemanticCache(config, { embedders: new Map([[embeddingSpecKey(config.cache.semantic.embedding), embedder]]), store: new MemoryStore() })
   await sc.ready
   upstreamCalls = 0
   logs = []
