@@ -32,8 +32,10 @@ afterAll(async () => {
   await up.close()
   await redis.stop()
   // Neither replica ever wrote a secret to its logs: not the admin key, not a static key, not a virtual key.
+  expect(a.logs.some((l) => l.includes('"keyName":"static-app"'))).toBe(true)
   for (const line of [...a.logs, ...b.logs]) for (const s of secrets) expect(line).not.toContain(s)
 })
+
 
 const admin = (gw: Replica, method: string, path: string, body?: unknown, key = ADMIN) =>
   fetch(`${gw.url}/admin${path}`, {
@@ -165,5 +167,16 @@ describe('virtual keys on the request path', () => {
     await new Promise((r) => setTimeout(r, 1600))
     expect((await chat(a, key)).status).toBe(401)
     expect((await chat(b, key)).status).toBe(401)
+  })
+})
+
+describe('telemetry', () => {
+  it('exposes key names, never keys, as metric labels', async () => {
+    for (const gw of [a, b]) {
+      const metrics = await (await fetch(`${gw.url}/metrics`)).text()
+      // 'globbed' is a virtual key both replicas served.
+      expect(metrics).toContain('key_name="globbed"')
+      for (const s of secrets) expect(metrics).not.toContain(s)
+    }
   })
 })

@@ -22,6 +22,7 @@ import { route } from '../../../src/middleware/route.js'
 import type { RequestLog } from '../../../src/request-log.js'
 import { compileRuntime } from '../../../src/runtime.js'
 import { createStore, type Store } from '../../../src/store/store.js'
+import { Telemetry } from '../../../src/telemetry/telemetry.js'
 
 /** One gateway replica with the chain steps this area owns, in the chain's order; several may share one Redis. */
 export type Replica = {
@@ -50,9 +51,12 @@ export async function startReplica(raw: Record<string, unknown>): Promise<Replic
     },
   })
   const logger = pino({ level: 'debug' }, sink)
-  const rt = compileRuntime(config, { configDir: CONFIG_DIR, logger })
+  const telemetry = new Telemetry({ logger })
+  const rt = compileRuntime(config, { configDir: CONFIG_DIR, logger, routerHooks: telemetry.routerHooks })
   const store = createStore(config.store, { logger })
   await store.ready(5000)
+  telemetry.watchStore(store)
+  const tel = telemetry.compile(rt)
   const keys = createKeyStore(config, store)
   const limiter = createLimiter(config, store, rt.pricing, { logger })
   const usage = createUsage(config, store)
@@ -62,10 +66,11 @@ export async function startReplica(raw: Record<string, unknown>): Promise<Replic
     context({
       onFinish: (log) => {
         requests.push(log)
-        logger.info({ req: log }, 'request')
+        tel.onFinish(log)
       },
     }),
   )
+  if (tel.metrics) app.get(tel.metrics.path, tel.metrics.handler)
   app.post('/v1/chat/completions', auth(keys), api(openaiChatCodec, rt.models), limits(limiter, keys), route(rt.router))
   app.use('/admin/*', adminAuth(config.auth.admin_key))
   app.route('/admin', keysRoutes(keys))
@@ -92,6 +97,7 @@ export async function startReplica(raw: Record<string, unknown>): Promise<Replic
       await limiter.close(1000)
       keys.close()
       await rt.close()
+      await telemetry.close()
       await store.close()
     },
   }
