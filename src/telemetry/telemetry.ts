@@ -1,5 +1,5 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
-import type { Handler, MiddlewareHandler } from 'hono'
+import type { Context, Handler, MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env.js'
 import { metricsHandler } from '../handlers/metrics.js'
 import type { RequestLog } from '../request-log.js'
@@ -74,17 +74,23 @@ export class Telemetry {
       try {
         if (metricsOn) requestMetrics.record(log)
         if (!cfg.log_requests) return
-        if (quiet.has(log.path)) logger.debug(requestLogLine(log, false), 'request')
+        if (quiet.has(log.path)) {
+          if (logger.isLevelEnabled('debug')) logger.debug(requestLogLine(log, false), 'request')
+        }
         else logger.info(requestLogLine(log, cfg.log_bodies), 'request')
       } catch (err) {
         logger.error({ requestId: log.requestId, err: { type: (err as Error).name, message: (err as Error).message } }, 'telemetry failed for a request')
       }
     }
 
+    /** The request (and its stream) has ended: out of the in-flight count, and its span ends. */
+    const finish = (c: Context<AppEnv>, scope: TraceScope | undefined, overheadMs: number) => {
+      inFlight.dec()
+      if (scope) endRequestTrace(scope, c.var.log, c.var.log.status ?? c.res.status, c.var.request, overheadMs)
+    }
+
     const observe: MiddlewareHandler<AppEnv> = async function observe(c, next) {
       inFlight.inc()
-      const log = c.var.log
-      const startedAt = c.var.startedAt
       let scope: TraceScope | undefined
       try {
         if (tracing) {
@@ -92,17 +98,13 @@ export class Telemetry {
           await traceScope.run(scope, next)
         } else await next()
       } finally {
-        const finished = (scope: TraceScope | undefined, overheadMs: number) => {
-          inFlight.dec()
-          if (scope) endRequestTrace(scope, log, log.status ?? c.res.status, c.var.request, overheadMs)
-        }
-        const end = c.var.streamEnd
-        if (end) void end.then(() => finished(scope, performance.now() - startedAt - log.upstreamMs))
+        const { log, startedAt, streamEnd } = c.var
+        // Everything but the wait for upstreams. A stream's is only known at its end: metric and span only.
+        if (streamEnd) void streamEnd.then(() => finish(c, scope, performance.now() - startedAt - log.upstreamMs))
         else {
-          // Everything but the wait for upstreams; a stream's is only known at its end (metric and span only).
           const overheadMs = Math.max(0, performance.now() - startedAt - log.upstreamMs)
           c.res.headers.set('x-switchyard-overhead-ms', overheadMs.toFixed(3))
-          finished(scope, overheadMs)
+          finish(c, scope, overheadMs)
         }
       }
     }
