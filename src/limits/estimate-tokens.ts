@@ -40,10 +40,16 @@ export function estimateInputTokens(req: Readonly<ChatRequest>): number {
   return n
 }
 
-/** Tokens the answer may use: the request's own cap, else the configured reserve; times the number of choices. */
-export function reservedOutputTokens(req: Readonly<ChatRequest>, fallback: number): number {
-  const cap = req.max_completion_tokens ?? req.max_tokens ?? fallback
-  return cap * Math.max(1, req.n ?? 1)
+/**
+ * Tokens the answer may use, times the number of choices: the request's own cap, else the configured reserve.
+ * The reserve (not a cap the client chose) shrinks to what `room` leaves, so a small tpm limit does not refuse
+ * every request that sets no max_tokens as too large.
+ */
+export function reservedOutputTokens(req: Readonly<ChatRequest>, reserve: number, room = Infinity): number {
+  const choices = Math.max(1, req.n ?? 1)
+  const cap = req.max_completion_tokens ?? req.max_tokens
+  if (cap != null) return cap * choices
+  return Math.max(0, Math.min(reserve * choices, room))
 }
 
 /** Completion tokens of an answer whose provider reported no usage. */

@@ -157,7 +157,7 @@ export function createLimiter(config: LimiterConfig, store: Store, pricing: Pric
     const price = reservePrice.get(model)
     const needsTokens = plan.hasTpm || (budgets.length > 0 && price !== undefined)
     const inputTokens = needsTokens ? estimateInputTokens(request) : 0
-    const outputTokens = needsTokens ? reservedOutputTokens(request, limits.output_reserve_tokens) : 0
+    const outputTokens = needsTokens ? reservedOutputTokens(request, limits.output_reserve_tokens, plan.minTpm - inputTokens) : 0
     const costNano = budgets.length > 0 ? Math.round(usd(price, inputTokens, outputTokens) * NANO) : 0
     const grant = grantOf(principal)
     const id = nextId()

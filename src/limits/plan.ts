@@ -8,6 +8,8 @@ export type Plan = {
   windows: WindowCheck[]
   budgets: Array<{ scope: BudgetCheck['scope']; budget: Budget }>
   hasTpm: boolean
+  /** The smallest tpm limit that applies (Infinity when none). */
+  minTpm: number
 }
 
 const plans = new WeakMap<LimitsConfig, WeakMap<Principal, Map<string, Plan>>>()
@@ -51,7 +53,8 @@ export function planFor(principal: Principal, model: string, limits: LimitsConfi
     if (team?.budget) budgets.push({ scope: `t:${principal.team}`, budget: team.budget })
   }
   pushWindows(windows, `m:${model}`, limits.models[model])
-  const plan = { windows, budgets, hasTpm: windows.some((w) => w.kind === 'tpm') }
+  const tpm = windows.filter((w) => w.kind === 'tpm').map((w) => w.limit)
+  const plan = { windows, budgets, hasTpm: tpm.length > 0, minTpm: Math.min(Infinity, ...tpm) }
   byModel.set(model, plan)
   return plan
 }

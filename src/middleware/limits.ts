@@ -71,13 +71,13 @@ export const limits = (limiter: Limiter, keys: KeyStore): MiddlewareHandler<AppE
       if (s.costUsd !== undefined) log.costUsd ??= s.costUsd
     }
     // What a stream has delivered so far: a client that leaves mid-stream is charged for that much.
-    const progress: StreamProgress = { usage: undefined, text: [] }
+    const progress: StreamProgress = { usage: undefined, text: [], keptChars: 0, totalChars: 0 }
     let streaming = false
     let where: Pick<SettleInput, 'targetModel' | 'provider'> = {}
     let cached = false
     const settleStream = () => {
-      const { usage, text } = progress
-      settle(cached ? { free: true } : { ...where, usage: usage ? toCounts(usage) : estimated(c, log, () => countTextTokens(text.join(''))) })
+      const usage = progress.usage
+      settle(cached ? { free: true } : { ...where, usage: usage ? toCounts(usage) : estimated(c, log, () => streamedTokens(progress)) })
     }
     // Whatever the steps after us do, a client that leaves releases its slot.
     const signal = c.req.raw.signal
@@ -124,7 +124,23 @@ function estimated(c: Context<AppEnv>, log: RequestLog, output: () => number): T
   }
 }
 
-type StreamProgress = { usage: Usage | undefined; text: string[] }
+/** What a stream delivered: its usage chunk, and its text (kept up to a bound, the rest only counted). */
+type StreamProgress = { usage: Usage | undefined; text: string[]; keptChars: number; totalChars: number }
+
+const KEEP_CHARS = 32_768
+
+function note(progress: StreamProgress, piece: string): void {
+  progress.totalChars += piece.length
+  if (progress.keptChars >= KEEP_CHARS) return
+  progress.text.push(piece)
+  progress.keptChars += piece.length
+}
+
+/** Output tokens of a stream without usage: counted on the kept text, scaled to all of it. */
+function streamedTokens(progress: StreamProgress): number {
+  if (progress.keptChars === 0) return 0
+  return Math.ceil((countTextTokens(progress.text.join('')) * progress.totalChars) / progress.keptChars)
+}
 
 /** Passes chunks through, noting the usage chunk and the answer text; `onEnd` runs however the stream ends. */
 async function* trackStream(
@@ -136,10 +152,10 @@ async function* trackStream(
     for await (const chunk of chunks) {
       if (chunk.usage) progress.usage = chunk.usage
       for (const choice of chunk.choices) {
-        if (choice.delta.content) progress.text.push(choice.delta.content)
+        if (choice.delta.content) note(progress, choice.delta.content)
         for (const call of choice.delta.tool_calls ?? []) {
-          if (call.function?.name) progress.text.push(call.function.name)
-          if (call.function?.arguments) progress.text.push(call.function.arguments)
+          if (call.function?.name) note(progress, call.function.name)
+          if (call.function?.arguments) note(progress, call.function.arguments)
         }
       }
       yield chunk

@@ -66,6 +66,9 @@ describe('token estimates', () => {
     expect(reservedOutputTokens({ model: 'm', messages: [], max_tokens: 10, max_completion_tokens: 20 }, 99)).toBe(20)
     expect(reservedOutputTokens({ model: 'm', messages: [], max_tokens: 10 }, 99)).toBe(10)
     expect(reservedOutputTokens({ model: 'm', messages: [], n: 3 }, 99)).toBe(297)
+    // The configured reserve gives way to a small tpm limit; a cap the client chose does not.
+    expect(reservedOutputTokens({ model: 'm', messages: [] }, 1024, 300)).toBe(300)
+    expect(reservedOutputTokens({ model: 'm', messages: [], max_tokens: 500 }, 1024, 300)).toBe(500)
   })
 
   it('count an answer without reported usage', () => {

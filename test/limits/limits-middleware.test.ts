@@ -145,6 +145,18 @@ describe('limits middleware', () => {
     expect(logs[2]!.rejected).toBe('rate_limit')
   })
 
+  it('fits the default answer reserve into a small tpm limit, but refuses a max_tokens beyond it', async () => {
+    const { send } = setup(keyed({ limits: { tpm: 300 } }), () => json('ok', { prompt_tokens: 1, completion_tokens: 1 }))
+    const { max_tokens: _none, ...uncapped } = request
+    const fits = await send(uncapped)
+    expect(fits.status).toBe(200)
+    expect(fits.headers.get('x-ratelimit-remaining-tokens')).toBe('0')
+    const tooLarge = await send({ ...request, max_tokens: 301 })
+    expect(tooLarge.status).toBe(429)
+    expect(((await tooLarge.json()) as { error: { message: string } }).error.message).toContain('Request too large')
+    expect(tooLarge.headers.get('retry-after')).toBeNull()
+  })
+
   it('returns the slot and the reservation when the call fails', async () => {
     let fail = true
     const { send } = setup(keyed({ limits: { max_concurrency: 1, tpm: 200 } }), () => {
