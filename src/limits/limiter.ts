@@ -1,5 +1,5 @@
+import { randomBytes } from 'node:crypto'
 import type { Principal } from '../app-env.js'
-import { GatewayError } from '../errors.js'
 import { grantOf } from '../keys/grant.js'
 import type { ChatRequest } from '../providers/types.js'
 import type { ModelPrice, Pricing, TokenCounts } from '../pricing/price-table.js'
@@ -10,12 +10,12 @@ import { budgetPeriod } from './budget-period.js'
 import type { LimitsConfig } from './config.js'
 import { estimateInputTokens, reservedOutputTokens } from './estimate-tokens.js'
 import { MemoryLimitBackend } from './memory-backend.js'
-import { rateLimitHeaders, retryAfterHeaders } from './rate-limit-headers.js'
-import { RedisLimitBackend } from './redis-backend.js'
-import { MemoryUsageBuckets } from './usage-buckets.js'
+import { rateLimitHeaders } from './rate-limit-headers.js'
 import { planFor, type Plan } from './plan.js'
+import { RedisLimitBackend } from './redis-backend.js'
+import { limitsUnavailable, refusal } from './refusal.js'
 import { SettleQueue } from './settle-queue.js'
-import { randomBytes } from 'node:crypto'
+import { MemoryUsageBuckets } from './usage-buckets.js'
 
 /** What the limiter needs from the config: the limits section, and which upstreams each model may use. */
 export type LimiterConfig = {
@@ -51,13 +51,6 @@ export interface Limiter {
   admit(principal: Principal, request: Readonly<ChatRequest>, model: string): Promise<Admission>
   /** Stops timers once in-flight requests have settled or `timeoutMs` passed; flushes what it can. */
   close(timeoutMs?: number): Promise<void>
-}
-
-/** The key's record changed after it was cached: refresh the principal and admit again. */
-export class StaleKey extends Error {
-  constructor() {
-    super('the key record changed')
-  }
 }
 
 const BREAKER_FAILURES = 3
@@ -109,7 +102,11 @@ export function createLimiter(config: LimiterConfig, store: Store, pricing: Pric
     const byBackend = new Map<LimitBackend, Lease[]>()
     for (const [id, f] of inFlight) {
       if (now > f.deadline) inFlight.delete(id)
-      else byBackend.set(f.backend, [...(byBackend.get(f.backend) ?? []), ...f.leases])
+      else {
+        const list = byBackend.get(f.backend)
+        if (list) list.push(...f.leases)
+        else byBackend.set(f.backend, [...f.leases])
+      }
     }
     for (const [backend, leases] of byBackend) await backend.renew(leases, leaseMs).catch(() => undefined)
   }
@@ -243,42 +240,5 @@ export function createLimiter(config: LimiterConfig, store: Store, pricing: Pric
       stopRecover()
       await queue.drain(Math.max(0, deadline - Date.now()))
     },
-  }
-}
-
-function limitsUnavailable(cause: unknown): GatewayError {
-  return new GatewayError(503, 'api_error', 'limits_unavailable', 'Rate limits cannot be checked right now; try again shortly.', {
-    cause,
-    headers: retryAfterHeaders(1000),
-  })
-}
-
-function describeScope(scope: string | undefined, principal: Principal): string {
-  if (!scope) return 'this key'
-  if (scope.startsWith('k:')) return `key '${principal.name}'`
-  if (scope.startsWith('t:')) return `team '${principal.team}'`
-  if (scope.startsWith('km:')) return `model '${scope.slice(scope.indexOf('\u0000') + 1)}' for key '${principal.name}'`
-  return `model '${scope.slice(2)}'`
-}
-
-function refusal(r: Extract<AdmitResult, { ok: false }>, headers: Record<string, string>, principal: Principal, model: string): Error {
-  if (r.reason === 'stale') return new StaleKey()
-  if (r.reason === 'revoked') return new GatewayError(401, 'authentication_error', 'invalid_api_key', 'This API key has been revoked.')
-  if (r.reason === 'expired') return new GatewayError(401, 'authentication_error', 'invalid_api_key', 'This API key has expired.')
-  const where = describeScope(r.scope, principal)
-  const retry = r.retryAfterMs !== undefined ? retryAfterHeaders(r.retryAfterMs) : {}
-  const wait = r.retryAfterMs !== undefined ? ` Please try again in ${Math.max(1, Math.ceil(r.retryAfterMs / 1000))}s.` : ''
-  const opts = { headers: { ...headers, ...retry } }
-  switch (r.reason) {
-    case 'budget':
-      return new GatewayError(429, 'rate_limit_error', 'budget_exceeded', `The budget of ${where} is exhausted for this period.${wait}`, opts)
-    case 'too_large':
-      return new GatewayError(429, 'rate_limit_error', 'rate_limit_exceeded', `Request too large for ${model} on tokens per min (TPM) of ${where}: Limit ${r.limit}. Reduce the prompt or max_tokens.`, opts)
-    case 'concurrency':
-      return new GatewayError(429, 'rate_limit_error', 'concurrency_limit_exceeded', `Too many requests in flight for ${where}: Limit ${r.limit}.${wait}`, opts)
-    case 'rpm':
-      return new GatewayError(429, 'rate_limit_error', 'rate_limit_exceeded', `Rate limit reached for ${where} on requests per min (RPM): Limit ${r.limit}.${wait}`, opts)
-    case 'tpm':
-      return new GatewayError(429, 'rate_limit_error', 'rate_limit_exceeded', `Rate limit reached for ${where} on tokens per min (TPM): Limit ${r.limit}.${wait}`, opts)
   }
 }
