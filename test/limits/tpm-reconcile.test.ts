@@ -97,6 +97,26 @@ describe('tokens per minute', () => {
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages })
   })
 
+  it('releases the slot when the client leaves while the upstream is still working on a JSON answer', async () => {
+    const { client, scope } = nextKey()
+    up.next({ latencyMs: 5000 })
+    const abort = new AbortController()
+    const pending = client.chat.completions.create({ model: 'gpt-4o-mini', messages, max_tokens: 100 }, { signal: abort.signal }).catch(() => 'aborted')
+    await eventually(() => up.requests.length === 1)
+    abort.abort()
+    expect(await pending).toBe('aborted')
+    // max_concurrency is 1: well before the 5 s answer would have come, the slot is free again.
+    await eventually(async () => {
+      try {
+        await client.chat.completions.create({ model: 'gpt-4o-mini', messages, max_tokens: 5 })
+        return true
+      } catch {
+        return false
+      }
+    }, 3000)
+    await eventually(async () => (await counted(scope)) < estimate + 100)
+  })
+
   it('releases the slot and charges what was delivered when the client leaves mid-stream', async () => {
     const { client, scope } = nextKey()
     up.next({ content: 'one two three four five six seven eight nine ten eleven twelve', chunkIntervalMs: 150 })
