@@ -12,7 +12,7 @@ WORKDIR /app
 ENV ONNXRUNTIME_NODE_INSTALL=skip NODE_LLAMA_CPP_SKIP_DOWNLOAD=true
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
-# Keep only the linux-x64 CPU binaries: the GPU and other-platform builds are ~90% of node_modules.
+# Keep only the linux-x64 CPU binaries: the GPU and other-platform builds are most of node_modules.
 RUN rm -rf node_modules/@node-llama-cpp/*cuda* node_modules/@node-llama-cpp/*vulkan* \
       node_modules/@node-llama-cpp/*arm* node_modules/@node-llama-cpp/mac-* node_modules/@node-llama-cpp/win-* \
       node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32 \
