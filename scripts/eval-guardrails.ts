@@ -151,18 +151,29 @@ function sample(size: number, offset: number): string {
   return s.slice(0, size)
 }
 
-function measure(fn: (text: string) => unknown, size: number, runs: number): { p50: number; p99: number } {
+type Timing = { cpuP50: number; cpuP99: number; wallP50: number; wallP99: number }
+
+/**
+ * Per call: CPU time of this thread (process.cpuUsage, microsecond resolution), which leaves out the
+ * time the thread waited for a core, and wall time. The machine is shared, so wall time also
+ * measures the neighbours.
+ */
+function measure(fn: (text: string) => unknown, size: number, runs: number): Timing {
   const inputs = Array.from({ length: 16 }, (_, i) => sample(size, i * 7))
   for (let i = 0; i < Math.min(runs, 200); i++) fn(inputs[i % inputs.length] as string)
-  const times: number[] = []
+  const cpu: number[] = []
+  const wall: number[] = []
   for (let i = 0; i < runs; i++) {
     const text = inputs[i % inputs.length] as string
+    const c0 = process.cpuUsage()
     const t0 = process.hrtime.bigint()
     fn(text)
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    wall.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    const c = process.cpuUsage(c0)
+    cpu.push((c.user + c.system) / 1000)
   }
-  times.sort((a, b) => a - b)
-  return { p50: times[Math.floor(runs * 0.5)] as number, p99: times[Math.floor(runs * 0.99)] as number }
+  const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * p)] as number
+  return { cpuP50: q(cpu, 0.5), cpuP99: q(cpu, 0.99), wallP50: q(wall, 0.5), wallP99: q(wall, 0.99) }
 }
 
 const request = (text: string): ChatRequest => ({ model: 'm', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: text }] })
@@ -176,20 +187,24 @@ const checks: Array<[string, (text: string) => unknown]> = [
 ]
 out('## Latency')
 out()
-out('Wall time per call on one thread, after warm-up, over 16 different realistic inputs (held-out PII sentences interleaved')
-out('with questions). 1 KB: 3,000 calls; 16 KB: 300 calls. The machine is shared, so p99 includes some noise from neighbours.')
+out('Per call on one thread, after warm-up, over 16 different realistic inputs (held-out PII sentences interleaved with')
+out('questions); 1 KB: 3,000 calls, 16 KB: 300 calls. **CPU** is the thread’s own CPU time per call (process.cpuUsage),')
+out('which leaves out time spent waiting for a core; **wall** is elapsed time. The machine has 2 cores shared with other')
+out(`work: load average at the start of this run was ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min), so wall`)
+out('p99 mostly measures the neighbours, and CPU p99 includes garbage collection and cache misses they cause.')
 out()
-out('| check | 1 KB p50 | 1 KB p99 | 16 KB p50 | 16 KB p99 |')
-out('| --- | ---: | ---: | ---: | ---: |')
+out('| check | 1 KB CPU p50 | 1 KB CPU p99 | 1 KB wall p50 | 1 KB wall p99 | 16 KB CPU p50 | 16 KB CPU p99 | 16 KB wall p50 | 16 KB wall p99 |')
+out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
 const ms = (x: number) => `${x.toFixed(3)} ms`
-let allInputP99 = 0
+let allInput1k: Timing | undefined
 for (const [name, fn] of checks) {
   const small = measure(fn, 1024, 3000)
   const large = measure(fn, 16 * 1024, 300)
-  if (name.includes('all input checks')) allInputP99 = small.p99
-  out(`| ${name} | ${ms(small.p50)} | ${ms(small.p99)} | ${ms(large.p50)} | ${ms(large.p99)} |`)
+  if (name.includes('all input checks')) allInput1k = small
+  out(`| ${name} | ${ms(small.cpuP50)} | ${ms(small.cpuP99)} | ${ms(small.wallP50)} | ${ms(small.wallP99)} | ${ms(large.cpuP50)} | ${ms(large.cpuP99)} | ${ms(large.wallP50)} | ${ms(large.wallP99)} |`)
 }
 out()
-out(`Target: all input checks together p99 ≤ 2 ms for 1 KB: **${allInputP99 <= 2 ? 'met' : 'not met'}** (${ms(allInputP99)}).`)
+if (allInput1k !== undefined)
+  out(`Target: all input checks together p99 ≤ 2 ms for 1 KB on one core: CPU p99 ${ms(allInput1k.cpuP99)} (**${allInput1k.cpuP99 <= 2 ? 'met' : 'not met'}**), wall p99 ${ms(allInput1k.wallP99)} (**${allInput1k.wallP99 <= 2 ? 'met' : 'not met'}** on this shared machine).`)
 out()
 writeFileSync(path.join(repoRoot, 'docs/guardrails-eval.md'), `${lines.join('\n')}\n`)

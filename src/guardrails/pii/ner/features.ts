@@ -1,4 +1,4 @@
-import { fnv1a } from '../../fnv1a.js'
+import { fnv1a, fnv1aRange } from '../../fnv1a.js'
 import { COUNTRIES, HONORIFICS, STREET_WORDS } from './gazetteer.js'
 import type { Gazetteer } from './tagger-model.js'
 import type { Token } from './tokenize.js'
@@ -36,7 +36,12 @@ const H = {
   wPrev: seed('w-1='), wNext: seed('w+1='), wPrev2: seed('w-2='), wNext2: seed('w+2='), wAround: seed('w-1w+1='), wPrevPair: seed('w-2w-1='), wNextPair: seed('w+1w+2='),
   country: fnv1a('gaz=country'), street: fnv1a('gaz=street'), streetNext: fnv1a('gaz+1=street'), streetPrev: fnv1a('gaz-1=street'),
   honorificPrev: fnv1a('gaz-1=honorific'), honorificPrev2: fnv1a('gaz-2=honorific'),
+  prevWordShape: seed('w-1s='), nextWordShape: seed('w+1s='),
 }
+const GAZ_CODES = ['', 'F', 'L', 'FL', 'C', 'FC', 'LC', 'FLC']
+const LENGTHS = Array.from({ length: 13 }, (_, n) => fnv1a(String(n), H.len))
+const NL_AFTER_TRUE = fnv1a('true', H.nlAfter)
+const NL_AFTER_FALSE = fnv1a('false', H.nlAfter)
 const join2 = (h: number, a: string, b: string) => fnv1a(b, fnv1a('|', fnv1a(a, h)))
 const join3 = (h: number, a: string, b: string, c: string) => fnv1a(c, fnv1a('|', join2(h, a, b)))
 function hasNewline(text: string, from: number, to: number): boolean {
@@ -63,7 +68,7 @@ export function staticFeatures(tokens: readonly Token[], text: string, gazetteer
   const shapes = tokens.map((t) => shape(t.text))
   const gaz = words.map((w) => {
     const h = fnv1a(w)
-    return `${gazetteer.first.has(h) ? 'F' : ''}${gazetteer.last.has(h) ? 'L' : ''}${gazetteer.city.has(h) ? 'C' : ''}`
+    return GAZ_CODES[(gazetteer.first.has(h) ? 1 : 0) | (gazetteer.last.has(h) ? 2 : 0) | (gazetteer.city.has(h) ? 4 : 0)] as string
   })
   const word = (j: number) => (j >= 0 && j < n ? (words[j] as string) : NONE)
   const shapeAt = (j: number) => (j >= 0 && j < n ? (shapes[j] as string) : NONE)
@@ -82,19 +87,22 @@ export function staticFeatures(tokens: readonly Token[], text: string, gazetteer
       H.bias,
       fnv1a(w, H.w),
       fnv1a(sh, H.s),
-      fnv1a(w.slice(0, 3), H.p3),
-      fnv1a(w.slice(-2), H.x2),
-      fnv1a(w.slice(-3), H.x3),
-      fnv1a(w.slice(-4), H.x4),
-      fnv1a(String(Math.min(w.length, 12)), H.len),
+      fnv1aRange(w, 0, Math.min(3, w.length), H.p3),
+      fnv1aRange(w, w.length - 2, w.length, H.x2),
+      fnv1aRange(w, w.length - 3, w.length, H.x3),
+      fnv1aRange(w, w.length - 4, w.length, H.x4),
+      LENGTHS[Math.min(w.length, 12)] as number,
       fnv1a(shapeAt(i - 1), H.sPrev),
       fnv1a(shapeAt(i + 1), H.sNext),
       join3(H.sAround, shapeAt(i - 1), sh, shapeAt(i + 1)),
-      join2(H.line0, String(nlBefore), sh),
-      fnv1a(String(next !== undefined && hasNewline(text, tok.end, next.start)), H.nlAfter),
+      join2(H.line0, nlBefore ? 'true' : 'false', sh),
+      next !== undefined && hasNewline(text, tok.end, next.start) ? NL_AFTER_TRUE : NL_AFTER_FALSE,
       // Gazetteer hits of this token and its neighbours, with the token's shape (a capitalised listed name is telling).
       join2(H.g, gaz[i] as string, sh),
       join2(H.gAround, gaz[i - 1] ?? NONE, gaz[i + 1] ?? NONE),
+      // A neighbouring word with this token's shape ("in" + "Xx"): frames that carry over to unseen sentences.
+      join2(H.prevWordShape, word(i - 1), sh),
+      join2(H.nextWordShape, word(i + 1), sh),
     )
     if (gaz[i] !== '') f.push(fnv1a(gaz[i] as string, H.g))
     if (COUNTRIES.has(w)) f.push(H.country)
