@@ -33,12 +33,21 @@ const all = {
 }
 const picked = (__ENV.SCENARIOS || Object.keys(all).join(',')).split(',')
 
+/** k6 duration ("90s", "2m", "1m30s") in seconds. */
+function toSeconds(d) {
+  const re = /(\d+)(h|m|s)/g
+  let total = 0
+  for (let m = re.exec(d); m; m = re.exec(d)) total += Number(m[1]) * { h: 3600, m: 60, s: 1 }[m[2]]
+  return total
+}
+
 // Scenarios run one after another, so each one's figures are its own.
 const scenarios = {}
 let offset = 0
 for (const name of picked) {
+  if (!all[name]) throw new Error(`unknown scenario ${name}; known: ${Object.keys(all).join(', ')}`)
   scenarios[name] = { ...all[name], startTime: `${offset}s` }
-  offset += parseInt(DURATION, 10) + 2
+  offset += toSeconds(DURATION) + 2
 }
 
 const perScenario = {
