@@ -1,6 +1,7 @@
 import cluster from 'node:cluster'
 import { ConfigError, loadConfig } from './config/load.js'
 import { startGateway } from './server.js'
+import { serveClusterMetrics } from './telemetry/cluster-metrics.js'
 import { createLogger } from './telemetry/logger.js'
 
 const configFile = process.env.SWITCHYARD_CONFIG ?? 'config/gateway.yaml'
@@ -40,6 +41,8 @@ async function runGateway(): Promise<void> {
  * everything they must agree on (keys, limits, budgets, cache) is in Redis, so a Redis URL is required.
  */
 function supervise(workers: number): void {
+  // A scrape reaches one worker; it asks here for every worker's metrics.
+  serveClusterMetrics()
   let stopping = false
   const fork = () => cluster.fork()
   for (let i = 0; i < workers; i++) fork()

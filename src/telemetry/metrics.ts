@@ -102,6 +102,8 @@ export function createMetrics(sources: ScrapeSources = {}) {
       name: 'switchyard_circuit_state',
       help: 'Circuit of each target: 1 for its current state (closed, open, half-open), 0 for the others.',
       labelNames: ['model', 'target', 'provider', 'state'] as const,
+      // Across cluster workers (each routes on its own): a state any worker is in shows as 1.
+      aggregator: 'max',
       registers,
     }),
     rejections: new Counter({
@@ -133,6 +135,7 @@ export function createMetrics(sources: ScrapeSources = {}) {
       name: 'switchyard_store_degraded',
       help: '1 while the shared store (Redis) is unreachable or failing and the local fallback is in use.',
       labelNames: ['backend'] as const,
+      aggregator: 'max',
       registers,
       collect() {
         const state = sources.store?.()

@@ -4,6 +4,7 @@ import type { AppEnv } from '../app-env.js'
 import { metricsHandler } from '../handlers/metrics.js'
 import type { RequestLog } from '../request-log.js'
 import type { Runtime } from '../runtime.js'
+import { metricsSource } from './cluster-metrics.js'
 import type { TracingConfig } from './config.js'
 import type { Logger } from './logger.js'
 import { createMetrics, type GatewayMetrics, type ScrapeSources } from './metrics.js'
@@ -43,6 +44,7 @@ export class Telemetry {
   readonly routerHooks: RouterTelemetry
   private readonly sources: ScrapeSources = {}
   private readonly requestMetrics: RequestMetrics
+  private readonly scrape: () => Promise<string>
   private tracing: ActiveTracing | undefined
   private readonly retiring = new Set<ActiveTracing>()
 
@@ -50,6 +52,7 @@ export class Telemetry {
     this.metrics = createMetrics(this.sources)
     this.routerHooks = new RouterTelemetry(this.metrics)
     this.requestMetrics = new RequestMetrics(this.metrics)
+    this.scrape = metricsSource(this.metrics.registry, (reason) => opts.logger.warn({ reason }, 'cluster metrics unavailable; serving this worker only'))
   }
 
   /** The shared store's state is read at each scrape (`switchyard_store_degraded`). */
@@ -113,7 +116,7 @@ export class Telemetry {
       onFinish,
       observe,
       traceStep: tracing ? traceStep : (step) => step,
-      metrics: metricsOn ? { path: cfg.metrics.path, handler: metricsHandler(this.metrics.registry, { bearerToken: cfg.metrics.bearer_token }) } : undefined,
+      metrics: metricsOn ? { path: cfg.metrics.path, handler: metricsHandler({ scrape: this.scrape, contentType: this.metrics.registry.contentType, bearerToken: cfg.metrics.bearer_token }) } : undefined,
     }
   }
 
