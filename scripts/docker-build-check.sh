@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Replays the Dockerfile without a Docker engine: runs the build stage's ENV/COPY/RUN steps in a plain
 # temp directory, assembles the final stage's COPYs beside it, then starts the gateway there with the
-# image's CMD on a free loopback port and checks /healthz. A broken build step fails this script.
+# image's CMD on a free loopback port and checks /healthz and the SIGTERM drain; also loads the cache's
+# default embedder from the result. A broken build step fails this script.
 # Prints the size of the pruned node_modules. Usage: scripts/docker-build-check.sh [--keep]
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -65,6 +66,17 @@ done < <(instructions)
 [[ -n "$cmd" ]] || { echo "docker-build-check: the final stage has no CMD" >&2; exit 1; }
 
 echo "node_modules after pruning: $(du -sm "$final/node_modules" | cut -f1) MB (linux-x64 CPU)"
+
+# The semantic cache's default embedder must load from the final tree: the kept onnxruntime binary and the
+# model prebuilt in the build stage (its source vectors are gone, so a missing model would fail here).
+(cd "$final" && env -i PATH="$PATH" HOME="$work" node --import tsx --input-type=module -e "
+  const { loadEmbedder } = await import('./src/cache/embedding/load-embedder.ts')
+  const embedder = await loadEmbedder({ kind: 'default', threads: 1 })
+  const [v] = await embedder.embed(['what is the capital of france'])
+  if (v.length !== embedder.dimensions) throw new Error('embedder returned a vector of the wrong size')
+  await embedder.close()
+  console.log('default embedder: ' + embedder.id + ', ' + embedder.dimensions + ' dimensions')
+")
 
 # Start the image's CMD (exec form) with a loopback-only test config: auth.mode none refuses 0.0.0.0.
 port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
