@@ -207,6 +207,8 @@ export function createSemanticCache(config: Pick<Config, 'cache' | 'models' | 's
   async function storeAnswer(probe: Probe, completion: ChatCompletion, ttlSeconds: number): Promise<void> {
     try {
       const embedded = probe.semantic ? await probe.embedding() : undefined
+      // no-cache / refresh answered a request that already had an entry: the new answer replaces it.
+      const replaced = index.exactMatch(probe.keys.exact, 0)
       await store.put(
         {
           id: randomBytes(12).toString('base64url'),
@@ -222,6 +224,7 @@ export function createSemanticCache(config: Pick<Config, 'cache' | 'models' | 's
         },
         probe.config.max_entries_per_namespace,
       )
+      if (replaced) await store.delete([replaced.id])
     } catch (err) {
       log?.warn({ err: String(err) }, 'cache store failed; answer not cached')
     }
