@@ -5,7 +5,7 @@
 //
 //   npx tsx bench/limits-overhead.bench.ts     (BENCH_SECONDS=10 BENCH_RATE=1000 BENCH_CONCURRENCY=32)
 import { execFileSync } from 'node:child_process'
-import { availableParallelism } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { pino } from 'pino'
 import { errorResponse } from '../src/api/error-response.js'
@@ -108,9 +108,10 @@ async function throughput(app: App, key: string): Promise<number> {
   return done / Math.min(seconds, 5)
 }
 
+const cores = availableParallelism()
 const redis = await startRedisServer()
 // Redis keeps the other core: this process (the gateway's work) stays on core 0, as in bench/run.ts.
-if (availableParallelism() > 1) execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' })
+if (cores > 1) execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' })
 const config = configSchema.parse({
   store: { redis_url: redis.url },
   auth: {
@@ -130,26 +131,41 @@ let storeWarnings = 0
 const limiter = createLimiter(config, store, createPricing(config.pricing ?? []), { logger: { warn: () => void storeWarnings++, info: () => undefined } })
 const { key: virtualKey } = await keys.create({ name: 'bench-virtual', team: 'team-a', models: ['gpt-*'], limits: { rpm: 1e9, tpm: 1e12, max_concurrency: 100_000 }, budget: { usd: 1e9, period: 'month' }, metadata: {} })
 
+// The same checks against the in-memory store: the gateway's own CPU for auth + limits, without the round trips.
+const memoryStore = createStore({ ...config.store, redis_url: '' })
+const memoryKeys = createKeyStore(config, memoryStore)
+const memoryLimiter = createLimiter(config, memoryStore, createPricing(config.pricing ?? []))
+
 const bare = build({ before: [], after: [] })
 const limited = build({ before: [auth(keys)], after: [limits(limiter, keys)] })
-for (const [app, key] of [[bare, ''], [limited, STATIC_KEY], [limited, virtualKey]] as const) for (let i = 0; i < 3000; i++) await send(app, key)
+const inMemory = build({ before: [auth(memoryKeys)], after: [limits(memoryLimiter, memoryKeys)] })
+for (const [app, key] of [[bare, ''], [limited, STATIC_KEY], [limited, virtualKey], [inMemory, STATIC_KEY]] as const) for (let i = 0; i < 3000; i++) await send(app, key)
 
 console.log(`auth + limits overhead, Redis on loopback (${redis.url}); ${rate} req/s for ${seconds}s per row, in-process requests`)
 console.log('checks per request: key rpm+tpm+concurrency+budget, team rpm+tpm+budget, model rpm+tpm (the worst case: 9 checks)')
 console.log(`${'chain'.padEnd(36)} ${'p50'.padStart(10)} ${'p99'.padStart(10)}`)
 const base = await fixedRate(bare, '')
 console.log(`${'context → api → route (baseline)'.padEnd(36)} ${ms(pct(base, 50)).padStart(10)} ${ms(pct(base, 99)).padStart(10)}`)
-for (const [name, key] of [['+ auth + limits, static key', STATIC_KEY], ['+ auth + limits, virtual key', virtualKey]] as const) {
-  const l = await fixedRate(limited, key)
+for (const [name, app, key] of [
+  ['+ auth + limits, static key', limited, STATIC_KEY],
+  ['+ auth + limits, virtual key', limited, virtualKey],
+  ['+ auth + limits, in-memory store', inMemory, STATIC_KEY],
+] as const) {
+  const l = await fixedRate(app, key)
   console.log(`${name.padEnd(36)} ${ms(pct(l, 50)).padStart(10)} ${ms(pct(l, 99)).padStart(10)}   added: p50 ${ms(pct(l, 50) - pct(base, 50))}, p99 ${ms(pct(l, 99) - pct(base, 99))}`)
 }
 const seqBase = await sequential(bare, '')
 const seqLimited = await sequential(limited, STATIC_KEY)
-console.log(`one at a time: baseline p50 ${ms(pct(seqBase, 50))} p99 ${ms(pct(seqBase, 99))}; with auth + limits p50 ${ms(pct(seqLimited, 50))} p99 ${ms(pct(seqLimited, 99))}; added p50 ${ms(pct(seqLimited, 50) - pct(seqBase, 50))}`)
+const seqMemory = await sequential(inMemory, STATIC_KEY)
+console.log(`one at a time: baseline p50 ${ms(pct(seqBase, 50))}; + auth + limits (Redis) p50 ${ms(pct(seqLimited, 50))} p99 ${ms(pct(seqLimited, 99))}; (in-memory) p50 ${ms(pct(seqMemory, 50))} p99 ${ms(pct(seqMemory, 99))}`)
 console.log(`store failures logged during the run: ${storeWarnings} (each request that met one was admitted by the local fallback)`)
-console.log(`throughput, ${concurrency} concurrent, one process: baseline ${Math.round(await throughput(bare, ''))} req/s, with auth + limits ${Math.round(await throughput(limited, STATIC_KEY))} req/s`)
+console.log(
+  `throughput, ${concurrency} concurrent, one process on one core: baseline ${Math.round(await throughput(bare, ''))} req/s, + auth + limits (Redis) ${Math.round(await throughput(limited, STATIC_KEY))} req/s, (in-memory) ${Math.round(await throughput(inMemory, STATIC_KEY))} req/s`,
+)
+console.log(`machine load average during the run: ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cores} cores`)
 
-await limiter.close(2000)
+await Promise.all([limiter.close(2000), memoryLimiter.close(2000)])
 keys.close()
-await store.close()
+memoryKeys.close()
+await Promise.all([store.close(), memoryStore.close()])
 await redis.stop()
