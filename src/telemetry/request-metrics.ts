@@ -11,6 +11,11 @@ type Observe = { observe(value: number): void }
 const TOKEN_TYPES = ['input', 'output', 'cached_input'] as const
 const GEN_AI_TOKEN_TYPES = ['input', 'output'] as const
 const CACHE_LOOKUP_RESULTS = new Set(['hit', 'semantic-hit', 'miss'])
+const API_BY_PATH: Record<string, NonNullable<RequestLog['api']>> = {
+  '/v1/chat/completions': 'openai',
+  '/v1/messages': 'anthropic',
+  '/v1/embeddings': 'embeddings',
+}
 
 /**
  * Turns finished request logs into metric updates. Long-lived like the registry: the labelled children are
@@ -82,7 +87,8 @@ export class RequestMetrics {
   }
 
   record(log: RequestLog): void {
-    const api = log.api
+    // A request refused before its body was decoded (401) has no api yet: its path says which.
+    const api = log.api ?? API_BY_PATH[log.path]
     if (!api) return
     const model = log.model ?? ''
     const provider = log.provider ?? ''

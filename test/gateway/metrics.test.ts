@@ -169,6 +169,38 @@ describe('/metrics after real traffic', () => {
   })
 })
 
+describe('with virtual keys', () => {
+  it("labels tokens, cost and rejections with the key's name and team, never the key itself", async () => {
+    const key = 'sk-app-a-5d41402abc4b2a76b9719d911017c592'
+    const gw = await startTestGateway(
+      openaiConfig(up.baseURL, {
+        auth: { mode: 'keys', keys: [{ key, name: 'app-a', team: 'search', limits: { rpm: 1 } }] },
+        pricing: PRICING,
+      }),
+    )
+    try {
+      const client = new OpenAI({ baseURL: gw.baseURL, apiKey: key, maxRetries: 0 })
+      up.next({ usage: { prompt_tokens: 20, completion_tokens: 5 } })
+      await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: PROMPT }] })
+      // The key's second request in the minute is over its rpm.
+      expect((await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e)).status).toBe(429)
+      await new OpenAI({ baseURL: gw.baseURL, apiKey: 'sk-wrong-key-0000', maxRetries: 0 }).models.list().catch(() => undefined)
+      await new OpenAI({ baseURL: gw.baseURL, apiKey: 'sk-wrong-key-0000', maxRetries: 0 }).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }).catch(() => undefined)
+      const f = await scrapeAfter(gw, 3)
+      const who = { model: 'gpt-4o-mini', key_name: 'app-a', team: 'search' }
+      expect(total(f, 'switchyard_tokens_total', { ...who, type: 'input' })).toBe(20)
+      expect(total(f, 'switchyard_cost_usd_total', who)).toBeCloseTo(costOf({ prompt_tokens: 20, completion_tokens: 5 }), 12)
+      expect(total(f, 'switchyard_rejections_total', { ...who, reason: 'rate_limit' })).toBe(1)
+      expect(total(f, 'switchyard_rejections_total', { reason: 'auth' })).toBe(1)
+      const everything = (await (await fetch(`${gw.url}/metrics`)).text()) + gw.logs.join('\n')
+      for (const secret of [key, 'sk-wrong-key-0000', PROMPT]) expect(everything).not.toContain(secret)
+      expect(gw.logs.some((l) => l.includes('"keyName":"app-a"'))).toBe(true)
+    } finally {
+      await gw.close()
+    }
+  })
+})
+
 describe('metrics and log options', () => {
   it('serves metrics at the configured path behind the bearer token', async () => {
     const gw = await startTestGateway(openaiConfig(up.baseURL, { telemetry: { metrics: { path: '/internal/metrics', bearer_token: 'scrape-token-1' } } }))

@@ -127,6 +127,14 @@ describe('recording a finished request', () => {
     expect(total(f, 'switchyard_cost_usd_total')).toBe(0)
   })
 
+  it('counts a request refused before its body was read (401) by its path', async () => {
+    const { recorder, scrape } = setup()
+    recorder.record(Object.assign(newRequestLog('r', 'POST', '/v1/messages'), { status: 401, errorCode: 'invalid_api_key', rejected: 'auth' as const, durationMs: 1 }))
+    const f = await scrape()
+    expect(total(f, 'switchyard_requests_total', { api: 'anthropic', model: '', status_class: '4xx' })).toBe(1)
+    expect(total(f, 'switchyard_rejections_total', { reason: 'auth' })).toBe(1)
+  })
+
   it('leaves requests that are not API calls (health probes, scrapes) out of the request metrics', async () => {
     const { recorder, scrape } = setup()
     recorder.record(Object.assign(newRequestLog('r', 'GET', '/healthz'), { status: 200, durationMs: 1 }))
