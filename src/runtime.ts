@@ -1,6 +1,12 @@
-import { cacheConfigSchema, type CacheConfig } from './cache/config.js'
+import { mergeCacheConfig } from './cache/config.js'
+import { createSemanticCache, type SemanticCache } from './cache/semantic-cache.js'
 import type { Config } from './config/schema.js'
-import type { GuardrailsConfig } from './guardrails/config.js'
+import { mergeGuardrailsConfig } from './guardrails/config.js'
+import { loadGuardrailModels } from './guardrails/models.js'
+import { GuardrailPolicies } from './guardrails/policy.js'
+import { createKeyStore, type KeyStore } from './keys/key-store.js'
+import { createLimiter, type Limiter } from './limits/limiter.js'
+import { createUsage, type UsageReader } from './limits/usage.js'
 import type { ModelTable } from './middleware/api.js'
 import { loadPricing } from './pricing/load-pricing.js'
 import type { Pricing } from './pricing/price-table.js'
@@ -8,6 +14,7 @@ import { createProvider } from './providers/registry.js'
 import type { Provider } from './providers/types.js'
 import type { ResolvedModel } from './routing/resolved-model.js'
 import { Router, type RouterHooks } from './routing/router.js'
+import { createStore, type Store } from './store/store.js'
 import type { Logger } from './telemetry/logger.js'
 
 /** Everything compiled from one config load. A reload builds a new one and swaps it in atomically. */
@@ -21,6 +28,15 @@ export type Runtime = {
   pricing: Pricing
   /** Long-lived: the same Router across reloads, so circuits, latency and in-flight counts survive them. */
   router: Router
+  /** Redis (or in-memory) state shared by keys, limits, usage; kept across reloads while `store:` is unchanged. */
+  store: Store
+  keys: KeyStore
+  limiter: Limiter
+  usage: UsageReader
+  /** Compiled guardrail policies (the models behind them are loaded once per process). */
+  guardrails: GuardrailPolicies
+  /** Long-lived like the router: its index and embedders survive reloads. */
+  cache: SemanticCache
   close(): Promise<void>
 }
 
@@ -54,12 +70,23 @@ export function compileRuntime(
     models.set(m.name, {
       name: m.name,
       config: m,
-      guardrails: mergeGuardrails(config.guardrails, m.guardrails),
-      cache: cacheConfigSchema.parse({ ...config.cache, ...m.cache }) as CacheConfig,
+      guardrails: mergeGuardrailsConfig(config.guardrails, m.guardrails),
+      cache: mergeCacheConfig(config.cache, m.cache),
       route: routes.get(m.name)!,
     })
   }
-  const retired = [...(opts.previous?.providers ?? new Map()).entries()].filter(([name, p]) => providers.get(name) !== p).map(([, p]) => p)
+  const retired: Array<{ close(): Promise<void> }> = [...(opts.previous?.providers ?? new Map()).entries()]
+    .filter(([name, p]) => providers.get(name) !== p)
+    .map(([, p]) => p)
+  const previous = opts.previous as RuntimeInternal | undefined
+  const storeJson = JSON.stringify(config.store)
+  const keepStore = previous !== undefined && previous.storeJson === storeJson
+  const store = keepStore ? previous.store : createStore(config.store, { logger: opts.logger })
+  if (previous && !keepStore) retired.push(previous.store)
+  const cacheJson = JSON.stringify({ store: config.store, cache: config.cache, models: config.models.map((m) => m.cache) })
+  const keepCache = previous !== undefined && previous.cacheJson === cacheJson
+  const cache = keepCache ? previous.cache : createSemanticCache(config, { logger: opts.logger })
+  if (previous && !keepCache) retired.push(previous.cache)
   const runtime: RuntimeInternal = {
     config,
     configDir: opts.configDir,
@@ -68,28 +95,29 @@ export function compileRuntime(
     models,
     pricing,
     router,
+    store,
+    keys: createKeyStore(config, store),
+    limiter: createLimiter(config, store, pricing, { logger: opts.logger }),
+    usage: createUsage(config, store),
+    guardrails: previous?.guardrails ?? new GuardrailPolicies(loadGuardrailModels()),
+    cache,
+    storeJson,
+    cacheJson,
     pool,
     retired,
     async close() {
       await Promise.allSettled([...providers.values()].map((p) => p.close()))
+      await Promise.allSettled([cache.close(), store.close()])
     },
   }
   return runtime
 }
 
-/** Closes the providers a reload replaced, once the old runtime has no requests left. */
+/** Closes the providers (and store or cache) a reload replaced, once the old runtime has no requests left. */
 export async function retireReplaced(next: Runtime): Promise<void> {
   const internal = next as RuntimeInternal
   await Promise.allSettled(internal.retired.map((p) => p.close()))
   internal.retired = []
 }
 
-type RuntimeInternal = Runtime & { pool: ProviderPool; retired: Provider[] }
-
-function mergeGuardrails(global: GuardrailsConfig, perModel: GuardrailsConfig | undefined): GuardrailsConfig {
-  if (!perModel) return global
-  return {
-    pii: perModel.pii ?? global.pii,
-    injection: perModel.injection ?? global.injection,
-  }
-}
+type RuntimeInternal = Runtime & { pool: ProviderPool; retired: Array<{ close(): Promise<void> }>; storeJson: string; cacheJson: string }

@@ -42,7 +42,10 @@ export async function startGateway(opts: {
   const logger = opts.logger ?? createLogger(loaded.config.telemetry.log_level)
   const telemetry = opts.telemetry ?? new Telemetry({ logger })
   let runtime = compileRuntime(loaded.config, { configDir: loaded.dir, logger, routerHooks: telemetry.routerHooks })
-  const build = (rt: Runtime) => buildApp(rt, telemetry.compile(rt))
+  const build = (rt: Runtime) => {
+    telemetry.watchStore(rt.store)
+    return buildApp(rt, telemetry.compile(rt))
+  }
   let app = build(runtime)
 
   const server: ServerType = serve({ fetch: (req, env2) => app.fetch(req, env2), hostname: loaded.config.server.host, port: loaded.config.server.port })

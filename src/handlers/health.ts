@@ -24,5 +24,7 @@ export const readyz = (rt: Runtime): Handler<AppEnv> =>
     const now = rt.router.now()
     const circuits = Object.fromEntries([...rt.models.values()].map((m) => [m.name, circuitReport(m.route, now)]))
     const ready = Object.values(models).includes('ready')
-    return c.json({ status: ready ? 'ready' : 'unavailable', providers, models, circuits }, ready ? 200 : 503)
+    // A degraded store is reported, not fatal: limits then follow limits.on_store_error.
+    const store = rt.store.state()
+    return c.json({ status: ready ? 'ready' : 'unavailable', store, providers, models, circuits }, ready ? 200 : 503)
   }

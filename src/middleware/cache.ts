@@ -45,7 +45,10 @@ function readDirectives(c: Context<AppEnv>, maxTtl: number): Directives {
 export const cache = (semanticCache: SemanticCache): MiddlewareHandler<AppEnv> => {
   return async function cache(c, next) {
     const config = c.var.model.cache
-    if (!config.enabled || !(config.exact.enabled || config.semantic.enabled)) return next()
+    if (!config.enabled || !(config.exact.enabled || config.semantic.enabled)) {
+      await next()
+      return
+    }
     const directives = readDirectives(c, config.max_ttl_seconds)
     const request = c.var.request
     const log = c.var.log
@@ -56,7 +59,8 @@ export const cache = (semanticCache: SemanticCache): MiddlewareHandler<AppEnv> =
     // Several sampled choices are asked to differ; one stored answer cannot stand for them.
     if ((request.n ?? 1) > 1 || (directives.noCache && directives.noStore)) {
       report('bypass')
-      return next()
+      await next()
+      return
     }
     const found = await semanticCache.lookup({
       request,
