@@ -201,6 +201,49 @@ describe('with virtual keys', () => {
   })
 })
 
+describe('with guardrails and the cache in the chain', () => {
+  it('counts guardrail triggers by rule and action, and exact cache hits without upstream tokens', async () => {
+    const gw = await startTestGateway(
+      openaiConfig(up.baseURL, {
+        guardrails: { pii: { action: 'redact' } },
+        cache: { enabled: true, semantic: { enabled: false } },
+      }),
+    )
+    try {
+      const client = new OpenAI({ baseURL: gw.baseURL, apiKey: 'x', maxRetries: 0 })
+      const ask = (content: string, headers: Record<string, string> = {}) =>
+        client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }, { headers }).withResponse()
+      up.next({ content: 'Done.', usage: { prompt_tokens: 30, completion_tokens: 1 } })
+      await ask('Write to jane.doe@example.com about the invoice')
+      up.setDefault({ content: 'Eight.', usage: { prompt_tokens: 12, completion_tokens: 2 } })
+      await ask('How many legs does a spider have?')
+      // The answer is stored after it was sent: look up (without storing) until it is there.
+      let cached = ''
+      for (let i = 0; i < 200 && cached !== 'hit'; i++) {
+        cached = (await ask('How many legs does a spider have?', { 'x-switchyard-cache': 'no-store' })).response.headers.get('x-switchyard-cache') ?? ''
+        if (cached !== 'hit') await new Promise((r) => setTimeout(r, 10))
+      }
+      expect(cached).toBe('hit')
+      const upstreamCalls = up.requests.length
+      const f = await scrapeAfter(gw, upstreamCalls + 1)
+      const triggers = samples(f, 'switchyard_guardrail_triggers_total', { action: 'redact', model: 'gpt-4o-mini' })
+      expect(triggers.map((s) => s.labels.rule)).toEqual([expect.stringMatching(/email/i)])
+      expect(triggers[0]!.value).toBe(1)
+      expect(total(f, 'switchyard_cache_lookups_total', { model: 'gpt-4o-mini', result: 'hit' })).toBe(1)
+      expect(total(f, 'switchyard_cache_lookups_total', { model: 'gpt-4o-mini', result: 'miss' })).toBe(upstreamCalls)
+      expect(total(f, 'switchyard_requests_total', { model: 'gpt-4o-mini', cache: 'hit' })).toBe(1)
+      expect(total(f, 'switchyard_cache_lookup_duration_seconds_count', { model: 'gpt-4o-mini' })).toBe(upstreamCalls + 1)
+      // Only the upstream's answers count tokens: 30 for the first question, 12 for each spider question it answered.
+      const spiders = up.requests.filter((r) => JSON.stringify(r.body).includes('legs does a spider')).length
+      expect(total(f, 'switchyard_tokens_total', { model: 'gpt-4o-mini', type: 'input' })).toBe(30 + 12 * spiders)
+      expect(total(f, 'switchyard_tokens_total', { model: 'gpt-4o-mini', provider: 'cache' })).toBe(0)
+      expect((await (await fetch(`${gw.url}/metrics`)).text()) + gw.logs.join('\n')).not.toContain('jane.doe')
+    } finally {
+      await gw.close()
+    }
+  })
+})
+
 describe('metrics and log options', () => {
   it('serves metrics at the configured path behind the bearer token', async () => {
     const gw = await startTestGateway(openaiConfig(up.baseURL, { telemetry: { metrics: { path: '/internal/metrics', bearer_token: 'scrape-token-1' } } }))
