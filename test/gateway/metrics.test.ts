@@ -280,6 +280,20 @@ describe('metrics and log options', () => {
     }
   })
 
+  it('shows a Redis that cannot be reached as a degraded store', async () => {
+    const gw = await startTestGateway(openaiConfig(up.baseURL, { store: { redis_url: 'redis://127.0.0.1:1' } }))
+    try {
+      let degraded = 0
+      for (let i = 0; i < 200 && degraded !== 1; i++) {
+        degraded = total(await scrape(gw), 'switchyard_store_degraded', { backend: 'redis' })
+        if (degraded !== 1) await new Promise((r) => setTimeout(r, 10))
+      }
+      expect(degraded).toBe(1)
+    } finally {
+      await gw.close()
+    }
+  })
+
   it('metrics.enabled: false serves no /metrics', async () => {
     const gw = await startTestGateway(openaiConfig(up.baseURL, { telemetry: { metrics: { enabled: false } } }))
     try {
