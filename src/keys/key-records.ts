@@ -54,6 +54,7 @@ export class RedisKeyRecords implements KeyRecords {
   constructor(
     private readonly client: RedisClient,
     private readonly ks: Keyspace,
+    /** For the lookups on a request's path; admin writes and listings use the client's backstop timeout. */
     private readonly timed: <T>(op: Promise<T>) => Promise<T>,
   ) {
     client.defineCommand('syKeysFind', { numberOfKeys: 2, lua: FIND_BY_HASH })
@@ -61,11 +62,11 @@ export class RedisKeyRecords implements KeyRecords {
   }
 
   private run(name: string, ...args: string[]): Promise<unknown> {
-    return this.timed((this.client as unknown as Record<string, (...a: string[]) => Promise<unknown>>)[name]!.call(this.client, ...args))
+    return (this.client as unknown as Record<string, (...a: string[]) => Promise<unknown>>)[name]!.call(this.client, ...args)
   }
 
   async findByHash(hash: string): Promise<VirtualKeyRecord | undefined> {
-    const json = (await this.run('syKeysFind', this.ks.keyHashes, this.ks.keyRecords, hash)) as string | null
+    const json = (await this.timed(this.run('syKeysFind', this.ks.keyHashes, this.ks.keyRecords, hash))) as string | null
     return json ? (JSON.parse(json) as VirtualKeyRecord) : undefined
   }
 
@@ -75,22 +76,21 @@ export class RedisKeyRecords implements KeyRecords {
   }
 
   async list(): Promise<VirtualKeyRecord[]> {
-    const all = await this.timed(this.client.hgetall(this.ks.keyRecords))
+    const all = await this.client.hgetall(this.ks.keyRecords)
     return Object.values(all).map((json) => JSON.parse(json) as VirtualKeyRecord)
   }
 
   async create(rec: VirtualKeyRecord): Promise<void> {
-    await this.timed(
-      this.client
-        .multi()
-        .hset(this.ks.keyRecords, rec.id, JSON.stringify(rec))
-        .hset(this.ks.keyHashes, rec.secret_hash, rec.id)
-        .hset(this.ks.keyVersions, rec.id, String(rec.version))
-        .exec(),
-    ).then((results) => {
-      const failed = results?.find(([err]) => err)
-      if (!results || failed) throw failed?.[0] ?? new Error('key create transaction aborted')
-    })
+    await this.client
+      .multi()
+      .hset(this.ks.keyRecords, rec.id, JSON.stringify(rec))
+      .hset(this.ks.keyHashes, rec.secret_hash, rec.id)
+      .hset(this.ks.keyVersions, rec.id, String(rec.version))
+      .exec()
+      .then((results) => {
+        const failed = results?.find(([err]) => err)
+        if (!results || failed) throw failed?.[0] ?? new Error('key create transaction aborted')
+      })
   }
 
   async replace(rec: VirtualKeyRecord, expected: number): Promise<boolean> {

@@ -193,9 +193,9 @@ local reconcile
 if ARGV[2] == 'u' then
   reconcile = false
 elseif ARGV[2] == 'r' then
-  if redis.call('GET', KEYS[1]) ~= '1' then return 0 end
+  -- Only the admission writes the marker (as '1'): deleting it is both the check and the consumption.
+  if redis.call('DEL', KEYS[1]) == 0 then return 0 end
   reconcile = true
-  redis.call('DEL', KEYS[1])
 else
   -- Admitted elsewhere while this store was unreachable; the admission may still have landed here.
   local marker = redis.call('GET', KEYS[1])
@@ -213,15 +213,23 @@ for i = 1, nw do
   if kind == 't' then
     local delta = actual
     if reconcile then delta = actual - reserved end
-    if reconcile and second >= cutoff and redis.call('HEXISTS', h, second) == 1 then
-      if delta ~= 0 then
-        redis.call('HINCRBY', h, second, delta)
+    local pending = delta
+    if reconcile and second >= cutoff and delta ~= 0 then
+      -- The reservation's bucket holds at least the reservation itself; a bucket that ends up equal to the
+      -- delta did not exist (the store lost it), so the correction is undone and counted from now instead.
+      if redis.call('HINCRBY', h, second, delta) ~= delta then
         redis.call('HINCRBY', h, 'n', delta)
+        pending = 0
+      else
+        redis.call('HDEL', h, second)
       end
-    elseif delta > 0 then
+    elseif reconcile and second >= cutoff then
+      pending = 0
+    end
+    if pending > 0 then
       -- Not reserved here, or the reservation already left the window (a long stream): count it from now.
       local _, oldest = load(h)
-      add(h, delta, oldest)
+      add(h, pending, oldest)
     end
   else
     redis.call('ZREM', h, id)

@@ -19,7 +19,8 @@ beforeAll(async () => {
   redis = await startRedisServer()
   up = await startFakeOpenAI({ id: 'keys', record: false })
   const config = {
-    store: { redis_url: redis.url },
+    // A generous command timeout: these tests are about exact shared counts, not the fallback (see store-outage).
+    store: { redis_url: redis.url, command_timeout_ms: 1000 },
     auth: { mode: 'keys', admin_key: ADMIN, keys: [{ key: STATIC, name: 'static-app', team: 'platform', models: ['gpt-*'] }] },
     providers: [{ name: 'openai', type: 'openai', base_url: up.baseURL, api_key: 'sk-upstream' }],
     models: ['gpt-4o-mini', 'gpt-4o', 'claude-sonnet-4-5'].map((name) => ({ name, retries: { attempts: 0 }, targets: [{ provider: 'openai', model: name }] })),

@@ -16,7 +16,8 @@ beforeAll(async () => {
   redis = await startRedisServer()
   up = await startFakeOpenAI({ id: 'budget', defaults: { usage: { prompt_tokens: 10, completion_tokens: 5 } } })
   const config = {
-    store: { redis_url: redis.url },
+    // A generous command timeout: these tests are about exact shared counts, not the fallback (see store-outage).
+    store: { redis_url: redis.url, command_timeout_ms: 1000 },
     auth: {
       mode: 'keys',
       admin_key: ADMIN,

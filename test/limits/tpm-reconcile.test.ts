@@ -21,7 +21,8 @@ beforeAll(async () => {
   redis = await startRedisServer()
   up = await startFakeOpenAI({ id: 'tpm' })
   gw = await startReplica({
-    store: { redis_url: redis.url },
+    // A generous command timeout: these tests are about exact shared counts, not the fallback (see store-outage).
+    store: { redis_url: redis.url, command_timeout_ms: 1000 },
     auth: {
       mode: 'keys',
       keys: Array.from({ length: 8 }, (_, i) => ({ key: `sk-test-tpm-${i}-abcdefghijklmnop`, name: `tpm-${i}`, limits: { tpm: TPM, max_concurrency: 1 } })),
