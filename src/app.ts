@@ -51,7 +51,7 @@ export function buildApp(rt: Runtime, hooks: AppHooks): Hono<AppEnv> {
       limits(rt.limiter, rt.keys), // model allow-list, rpm/tpm/concurrency/budget; reconcile usage after
       accounting({ pricing: rt.pricing, providers: rt.providers, captureBodies: rt.config.telemetry.log_bodies }), // tokens, cost
       inputGuard(rt.guardrails), // PII redaction, injection block; puts the caller's values back on the way out
-      cache(rt.cache), //        exact, then semantic hit; stores the screened answer after a miss
+      ...(rt.cache ? [cache(rt.cache)] : []), // exact, then semantic hit; stores the screened answer after a miss
       outputGuard(rt.guardrails), // PII in the upstream's answer, JSON and streams
       route(rt.router), //       pick a target, call it with retries and fallback
     ]
@@ -69,7 +69,7 @@ export function buildApp(rt: Runtime, hooks: AppHooks): Hono<AppEnv> {
   app.use('/admin/*', adminAuth(rt.config.auth.admin_key))
   app.route('/admin', keysRoutes(rt.keys))
   app.route('/admin', usageRoutes(rt.usage))
-  app.route('/admin', cacheAdminRoutes(rt.cache))
+  if (rt.cache) app.route('/admin', cacheAdminRoutes(rt.cache))
   app.get('/v1/models', modelsHandler(rt))
 
   const methodNotAllowed = (allow: string) => () => {

@@ -35,8 +35,8 @@ export type Runtime = {
   usage: UsageReader
   /** Compiled guardrail policies (the models behind them are loaded once per process). */
   guardrails: GuardrailPolicies
-  /** Long-lived like the router: its index and embedders survive reloads. */
-  cache: SemanticCache
+  /** Long-lived like the router: its index and embedders survive reloads. Undefined while no model has the cache on. */
+  cache: SemanticCache | undefined
   close(): Promise<void>
 }
 
@@ -83,10 +83,12 @@ export function compileRuntime(
   const keepStore = previous !== undefined && previous.storeJson === storeJson
   const store = keepStore ? previous.store : createStore(config.store, { logger: opts.logger })
   if (previous && !keepStore) retired.push(previous.store)
-  const cacheJson = JSON.stringify({ store: config.store, cache: config.cache, models: config.models.map((m) => m.cache) })
+  // The embedders and index cost memory and start-up time: build them only when some model uses the cache.
+  const cacheWanted = [...models.values()].some((m) => m.cache.enabled)
+  const cacheJson = cacheWanted ? JSON.stringify({ store: config.store, cache: config.cache, models: config.models.map((m) => m.cache) }) : ''
   const keepCache = previous !== undefined && previous.cacheJson === cacheJson
-  const cache = keepCache ? previous.cache : createSemanticCache(config, { logger: opts.logger })
-  if (previous && !keepCache) retired.push(previous.cache)
+  const cache = keepCache ? previous.cache : cacheWanted ? createSemanticCache(config, { logger: opts.logger }) : undefined
+  if (previous?.cache && !keepCache) retired.push(previous.cache)
   const runtime: RuntimeInternal = {
     config,
     configDir: opts.configDir,
@@ -107,7 +109,7 @@ export function compileRuntime(
     retired,
     async close() {
       await Promise.allSettled([...providers.values()].map((p) => p.close()))
-      await Promise.allSettled([cache.close(), store.close()])
+      await Promise.allSettled([cache?.close(), store.close()])
     },
   }
   return runtime
