@@ -7,13 +7,8 @@ export const MAX_CLASSIFIED_CHARS = 24_000
 
 const WORD = /[\p{L}\p{M}]+|\p{N}+/gu
 
-/**
- * Scale of each active feature: L2 normalisation, except that a short text is scaled as if it had
- * at least MIN_FEATURES features. Otherwise a message of one or two words ("please", "hi") would
- * carry full-strength evidence from a handful of n-grams and swing to either extreme.
- */
-const MIN_FEATURES = 1
-export const featureScale = (active: number): number => 1 / Math.sqrt(Math.max(active, MIN_FEATURES))
+/** Scale of each active feature, 1/sqrt(count): the binary vector is L2 normalised, so long and short texts score alike. */
+export const featureScale = (active: number): number => 1 / Math.sqrt(Math.max(active, 1))
 
 const clip = (s: string): string => (s.length > MAX_CLASSIFIED_CHARS ? `${s.slice(0, MAX_CLASSIFIED_CHARS / 2)} ${s.slice(-MAX_CLASSIFIED_CHARS / 2)}` : s)
 
@@ -21,13 +16,25 @@ const clip = (s: string): string => (s.length > MAX_CLASSIFIED_CHARS ? `${s.slic
  * Shapes of the raw whitespace-separated tokens and of adjacent pairs ("Xx", "xXx", "}}$"): optimiser-made
  * adversarial suffixes (GCG and the like) are runs of odd shapes that plain prose never has.
  */
-function shapeFeatures(raw: string, idx: number[]): void {
+/** A preallocated output array: writing into a typed array is several times faster than Array.push. */
+class IndexSink {
+  readonly out: Uint32Array
+  n = 0
+  constructor(capacity: number) {
+    this.out = new Uint32Array(capacity)
+  }
+  push(i: number): void {
+    this.out[this.n++] = i
+  }
+}
+
+function shapeFeatures(rawTokens: readonly string[], idx: IndexSink): void {
   let prev = 0
   // Densest run of odd tokens within any 10 consecutive tokens, emitted as "at least k" features.
   const window: boolean[] = []
   let oddInWindow = 0
   let maxOdd = 0
-  for (const token of raw.split(/\s+/)) {
+  for (const token of rawTokens) {
     if (token === '') continue
     const odd = ODD_TOKEN.test(token)
     window.push(odd)
@@ -62,16 +69,19 @@ function step(h: number, code: number): number {
 /**
  * Distinct feature indices of the text: word unigrams and bigrams, and character 3–5-grams over
  * the words joined by single spaces. Each kind starts from its own seed so they never share a slot
- * on purpose. Returned de-duplicated; the feature vector is binary, L2-normalised.
+ * on purpose. Returned de-duplicated: the vector is binary, scaled by featureScale (L2 normalised).
  */
 export function featureIndices(normalized: string, raw: string): Uint32Array {
   const text = clip(normalized)
   const words = text.match(WORD) ?? []
-  const idx: number[] = []
+  const rawTokens = clip(raw).split(/\s+/)
+  let length = 1
+  for (const w of words) length += w.length + 1
+  const idx = new IndexSink(1 + 2 * rawTokens.length + 8 + 2 * words.length + 3 * length)
   // Its own intercept per length class: a message of two words is judged against other short messages.
   const lengthClass = words.length <= 3 ? words.length : words.length <= 6 ? 4 : words.length <= 12 ? 5 : words.length <= 30 ? 6 : words.length <= 100 ? 7 : 8
   idx.push((step(0x6a09e667, lengthClass) >>> 0) & MASK)
-  shapeFeatures(clip(raw), idx)
+  shapeFeatures(rawTokens, idx)
   let prev = 0
   for (const w of words) {
     let h = 0x811c9dc5
@@ -80,24 +90,23 @@ export function featureIndices(normalized: string, raw: string): Uint32Array {
     if (prev !== 0) idx.push((step(Math.imul(prev, 31) ^ h, 0x2f) >>> 0) & MASK)
     prev = h | 1
   }
-  const joined = ` ${words.join(' ')} `
+  // The words joined by single spaces, with a space at each end, as char codes.
+  const joined = new Uint16Array(length).fill(32)
+  let at = 1
+  for (const w of words) {
+    for (let i = 0; i < w.length; i++) joined[at++] = w.charCodeAt(i)
+    at++
+  }
   for (let i = 0; i + 3 <= joined.length; i++) {
     let h = 0x9e3779b9
     for (let n = 0; n < 5 && i + n < joined.length; n++) {
-      h = step(h, joined.charCodeAt(i + n))
+      h = step(h, joined[i + n] as number)
       if (n >= 2) idx.push((step(h, n) >>> 0) & MASK)
     }
   }
-  // De-duplicate with a mark table rather than a sort: linear, and the marks are cleared again below.
-  const unique = new Uint32Array(idx.length)
+  // Binary features: sort (a native numeric sort on a typed array) and drop repeats.
+  const sorted = idx.out.subarray(0, idx.n).sort()
   let k = 0
-  for (const i of idx)
-    if (SEEN[i] === 0) {
-      SEEN[i] = 1
-      unique[k++] = i
-    }
-  for (let j = 0; j < k; j++) SEEN[unique[j] as number] = 0
-  return unique.subarray(0, k)
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[k++] = sorted[i] as number
+  return sorted.subarray(0, k)
 }
-
-const SEEN = new Uint8Array(1 << FEATURE_BITS)

@@ -72,7 +72,17 @@ export function staticFeatures(tokens: readonly Token[], text: string, gazetteer
   })
   const word = (j: number) => (j >= 0 && j < n ? (words[j] as string) : NONE)
   const shapeAt = (j: number) => (j >= 0 && j < n ? (shapes[j] as string) : NONE)
-  const f: number[] = []
+  // Preallocated (at most 32 features a token): typed-array writes are much faster than Array.push.
+  const hashes = new Uint32Array(n * 32)
+  let k = 0
+  const f = {
+    push(...xs: number[]) {
+      for (const x of xs) hashes[k++] = x
+    },
+    get length() {
+      return k
+    },
+  }
   const start = new Int32Array(n + 1)
   const lexicalFrom = new Int32Array(n)
   for (let i = 0; i < n; i++) {
@@ -122,8 +132,8 @@ export function staticFeatures(tokens: readonly Token[], text: string, gazetteer
       join2(H.wNextPair, word(i + 1), word(i + 2)),
     )
   }
-  start[n] = f.length
-  return { hashes: Uint32Array.from(f), start, lexicalFrom }
+  start[n] = k
+  return { hashes: hashes.subarray(0, k), start, lexicalFrom }
 }
 
 const TAG_PREV = TAGS.map((t) => fnv1a(`t-1=${t}`))
