@@ -15,7 +15,8 @@ let open: Replica
 let closed: Replica
 
 const config = (onStoreError: 'fail-open' | 'fail-closed') => ({
-  store: { redis_url: redis.url },
+  // Killing Redis refuses connections at once; the timeout only has to outlast a loaded test machine.
+  store: { redis_url: redis.url, command_timeout_ms: 1000 },
   auth: { mode: 'keys', admin_key: ADMIN, keys: [{ key: KEY, name: 'outage-app', limits: { rpm: 3 } }] },
   limits: { on_store_error: onStoreError },
   providers: [{ name: 'openai', type: 'openai', base_url: up.baseURL, api_key: 'sk-upstream' }],
