@@ -25,6 +25,15 @@ const calibration = readCalibrations()[embedder.id]
 if (!calibration) throw new Error(`no calibration for ${embedder.id}: run npm run cache:calibrate -- --pairs ../shared/data/similarity/qqp_train.jsonl --write`)
 const { threshold, rules } = calibration
 const ranks = englishWordRanks()
+const verificationText = [
+  'numbers, negation and named entities must agree',
+  Number.isFinite(rules.keyWordRank) ? `words rarer than frequency rank ${rules.keyWordRank} must occur on both sides` : undefined,
+  `at most ${rules.maxDifferentWords} other content word${rules.maxDifferentWords === 1 ? '' : 's'} may differ`,
+  rules.maxDifferentShare < 1 ? `at most ${pct(rules.maxDifferentShare, 0)} of the content (weighted by rarity) may differ` : undefined,
+  rules.sameOrder ? 'shared words must keep their order' : undefined,
+]
+  .filter(Boolean)
+  .join('; ')
 const score = async (file: string) => scorePairs(embedder, readPairs(data(file)), ranks)
 
 const qqp = await score('qqp_sample.jsonl')
@@ -72,9 +81,7 @@ Written by \`npm run eval:cache\` (scripts/eval-cache.ts) on ${new Date().toISOS
   compiled into a static ONNX graph at first use. No download at run time.
 - Default threshold: **${threshold}** (cosine), calibrated by \`npm run cache:calibrate\` on \`${calibration.pairs}\`
   (false-hit bound ${pct(calibration.maxFalseHitRate, 1)} on its non-duplicates; there: hit rate ${pct(calibration.hitRate)}, precision ${pct(calibration.precision)}).
-- Verification (calibrated with the threshold): numbers, negation and named entities must agree; words rarer than rank
-  ${rules.keyWordRank} must occur on both sides; at most ${rules.maxDifferentWords} other content word(s) and
-  ${pct(rules.maxDifferentShare, 0)} of the content weight may differ; shared words ${rules.sameOrder ? 'must keep their order' : 'may change order'}.
+- Verification (calibrated with the threshold): ${verificationText}.
 
 ## Accuracy at the default threshold (held-out sets; calibration never saw them)
 

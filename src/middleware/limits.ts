@@ -90,7 +90,8 @@ export const limits = (limiter: Limiter, keys: KeyStore): MiddlewareHandler<AppE
       const outcome = c.error ? undefined : c.var.outcome
       if (!outcome) return
       where = { targetModel: outcome.targetModel, provider: outcome.provider }
-      cached = outcome.cache === 'hit' || outcome.cache === 'semantic-hit'
+      // A cache hit spends no upstream tokens: free unless the model's cache.count_hits says to count it anyway.
+      cached = (outcome.cache === 'hit' || outcome.cache === 'semantic-hit') && !c.var.model.cache.count_hits
       if (outcome.kind === 'json') {
         const usage = outcome.completion.usage
         settle(cached ? { free: true } : { ...where, usage: usage ? toCounts(usage) : estimated(c, log, () => estimateOutputTokens(outcome.completion)) })
