@@ -16,7 +16,8 @@ afterAll(async () => {
 
 /** Asks the same question twice (a miss, then an exact hit) and returns the hit's request log line. */
 async function hitLog(cache: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const gw = await startTestGateway(openaiConfig(up.baseURL, { cache: { enabled: true, ...cache } }))
+  // Exact hits only: no embedding model needed.
+  const gw = await startTestGateway(openaiConfig(up.baseURL, { cache: { enabled: true, semantic: { enabled: false }, ...cache } }))
   gateways.push(gw)
   const client = new OpenAI({ baseURL: gw.baseURL, apiKey: 'unused', maxRetries: 0 })
   const ask = () => client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'What is the capital of France?' }] }).withResponse()

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { openaiConfig, startTestGateway, type TestGateway } from '../helpers/gateway.js'
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js'
 import { startFakeOpenAI, type FakeOpenAI } from '../upstreams/fake-openai.js'
+import { ensureDefaultModel } from '../../src/cache/embedding/default-model.js'
 
 // Semantic cache through the whole gateway, with the default embedding model. The threshold is set
 // below the calibrated default so that a real rewording hits; verification still has to stop near misses.
@@ -18,6 +19,8 @@ let alice: OpenAI
 let bob: OpenAI
 
 beforeAll(async () => {
+  // A fresh checkout builds the default embedding model on first use (tens of seconds): do it before any gateway starts.
+  await ensureDefaultModel()
   up = await startFakeOpenAI({ id: 'primary' })
   gw = await startTestGateway(openaiConfig(up.baseURL, { auth: { mode: 'keys', keys }, cache: cacheConfig }))
   alice = new OpenAI({ baseURL: gw.baseURL, apiKey: keys[0]!.key, maxRetries: 0 })
@@ -37,7 +40,7 @@ const askNoStore = (client: OpenAI, content: string) =>
   client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }, { headers: { 'x-switchyard-cache': 'no-store' } }).withResponse()
 
 async function untilHit(attempt: () => ReturnType<typeof ask>): Promise<Awaited<ReturnType<typeof ask>> & { callsDuring: number }> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     const before = up.requests.length
     const res = await attempt()
     if (res.response.headers.get('x-switchyard-cache') === 'semantic-hit') return { ...res, callsDuring: up.requests.length - before }
@@ -47,7 +50,7 @@ async function untilHit(attempt: () => ReturnType<typeof ask>): Promise<Awaited<
 }
 
 describe('semantic cache through the gateway', () => {
-  it('serves a paraphrase from the cache without calling the upstream', async () => {
+  it('serves a paraphrase from the cache without calling the upstream', { timeout: 90_000 }, async () => {
     up.setDefault({ content: '5 km is about 3.11 miles.' })
     const first = await ask(alice, 'How do I convert 5 km to miles?')
     expect(first.response.headers.get('x-switchyard-cache')).toBe('miss')
@@ -124,7 +127,7 @@ describe('two gateway instances sharing one redis-server', () => {
     await redis?.stop()
   })
 
-  it('an answer stored through one is a hit on the other', async () => {
+  it('an answer stored through one is a hit on the other', { timeout: 90_000 }, async () => {
     up.setDefault({ content: 'Shared answer.' })
     const clientA = new OpenAI({ baseURL: a.baseURL, apiKey: 'unused', maxRetries: 0 })
     const clientB = new OpenAI({ baseURL: b.baseURL, apiKey: 'unused', maxRetries: 0 })
