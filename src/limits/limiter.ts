@@ -95,9 +95,21 @@ export function createLimiter(config: LimiterConfig, store: Store, pricing: Pric
   })
 
   const inFlight = new Map<string, { backend: LimitBackend; leases: Lease[]; deadline: number }>()
-  const renewTimer = setInterval(renew, Math.max(1000, Math.floor(leaseMs / 3)))
-  renewTimer.unref()
+  // Runs only while leases are held, so an idle (or replaced) limiter keeps no timer.
+  let renewTimer: NodeJS.Timeout | undefined
+  const track = (id: string, entry: { backend: LimitBackend; leases: Lease[]; deadline: number }) => {
+    inFlight.set(id, entry)
+    if (!renewTimer) {
+      renewTimer = setInterval(renew, Math.max(1000, Math.floor(leaseMs / 3)))
+      renewTimer.unref()
+    }
+  }
   async function renew() {
+    if (inFlight.size === 0) {
+      clearInterval(renewTimer)
+      renewTimer = undefined
+      return
+    }
     const now = Date.now()
     const byBackend = new Map<LimitBackend, Lease[]>()
     for (const [id, f] of inFlight) {
@@ -185,7 +197,7 @@ export function createLimiter(config: LimiterConfig, store: Store, pricing: Pric
     }
 
     const leases: Lease[] = plan.windows.filter((w) => w.kind === 'concurrency').map((w) => ({ scope: w.scope, id }))
-    if (backend && leases.length > 0) inFlight.set(id, { backend, leases, deadline: now + limits.max_request_seconds * 1000 })
+    if (backend && leases.length > 0) track(id, { backend, leases, deadline: now + limits.max_request_seconds * 1000 })
     let settled: Settled | undefined
 
     return {
@@ -237,6 +249,7 @@ export function createLimiter(config: LimiterConfig, store: Store, pricing: Pric
       const deadline = Date.now() + timeoutMs
       while (inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
       clearInterval(renewTimer)
+      renewTimer = undefined
       stopRecover()
       await queue.drain(Math.max(0, deadline - Date.now()))
     },

@@ -15,20 +15,14 @@ export class SettleQueue {
   private pending: SettleRequest[] = []
   private flushing = false
   private dropped = 0
-  private readonly timer: NodeJS.Timeout
+  /** Runs only while settles are held. */
+  private timer: NodeJS.Timeout | undefined
 
   constructor(
     private readonly backend: LimitBackend,
     private readonly store: Store,
     private readonly logger?: StoreLogger,
-  ) {
-    this.timer = setInterval(() => this.pending.length > 0 && this.flush(), FLUSH_EVERY_MS)
-    this.timer.unref()
-  }
-
-  get size(): number {
-    return this.pending.length
-  }
+  ) {}
 
   submit(req: SettleRequest): void {
     if (this.pending.length > 0) {
@@ -57,7 +51,12 @@ export class SettleQueue {
       this.flush()
       await new Promise((r) => setTimeout(r, 50))
     }
+    this.stopTimer()
+  }
+
+  private stopTimer(): void {
     clearInterval(this.timer)
+    this.timer = undefined
   }
 
   private async run(): Promise<void> {
@@ -72,6 +71,7 @@ export class SettleQueue {
       }
       this.store.reportSuccess()
     }
+    this.stopTimer()
     if (this.dropped > 0) {
       this.logger?.warn({ dropped: this.dropped }, 'usage of some requests was lost: the settle queue overflowed during a store outage')
       this.dropped = 0
@@ -84,5 +84,9 @@ export class SettleQueue {
       this.dropped++
     }
     this.pending.push(req)
+    if (!this.timer) {
+      this.timer = setInterval(() => this.flush(), FLUSH_EVERY_MS)
+      this.timer.unref()
+    }
   }
 }
