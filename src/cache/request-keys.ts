@@ -14,8 +14,6 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
 }
 
-const sha256 = (s: string): string => createHash('sha256').update(s).digest('base64url')
-
 /** A message's text when it is text only (a string or text parts); undefined when it carries images or other parts. */
 export function messageText(message: ChatMessage): string | undefined {
   const content = message.content
@@ -42,14 +40,15 @@ export type RequestKeys = {
   userTurns: number
 }
 
-/** Hashes only: no prompt text ever becomes part of a key. */
+/** Hashes only: no prompt text ever becomes part of a key. Each part is serialised once and feeds both hashes. */
 export function requestKeys(request: Readonly<ChatRequest>, namespace: string, policyId: string): RequestKeys {
   const body: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(request)) if (!DELIVERY_FIELDS.has(k)) body[k] = v
+  for (const [k, v] of Object.entries(request)) if (!DELIVERY_FIELDS.has(k) && k !== 'messages') body[k] = v
   const messages = request.messages
   const last = messages[messages.length - 1]
-  const exact = sha256(canonicalJson({ namespace, policyId, body }))
+  const head = `${canonicalJson({ namespace, policyId, body })}|${canonicalJson(messages.slice(0, -1))}`
+  const scope = createHash('sha256').update('scope|').update(head)
+  const exact = createHash('sha256').update('exact|').update(head).update('|').update(canonicalJson(last ?? null))
   const query = last?.role === 'user' ? messageText(last) : undefined
-  const scope = sha256(canonicalJson({ namespace, policyId, body: { ...body, messages: messages.slice(0, -1) }, semantic: true }))
-  return { exact, scope, query, userTurns: messages.filter((m) => m.role === 'user').length }
+  return { exact: exact.digest('base64url'), scope: scope.digest('base64url'), query, userTurns: messages.filter((m) => m.role === 'user').length }
 }
