@@ -1,5 +1,4 @@
 import { Hono, type MiddlewareHandler } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { errorResponse } from './api/error-response.js'
 import { anthropicMessagesCodec } from './api/anthropic-messages/index.js'
 import { openaiChatCodec } from './api/openai-chat/index.js'
@@ -34,20 +33,12 @@ export type AppHooks = RequestTelemetry
  */
 export function buildApp(rt: Runtime, hooks: AppHooks): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
-  const limit: MiddlewareHandler<AppEnv> = bodyLimit({
-    maxSize: rt.config.server.body_limit_bytes,
-    onError: () => {
-      throw new GatewayError(413, 'invalid_request_error', 'request_too_large', `The request body is larger than ${rt.config.server.body_limit_bytes} bytes.`)
-    },
-  })
-
   const authenticate = auth(rt.keys)
   const llmRoute = (path: string, codec: ApiCodec) => {
     const chain: MiddlewareHandler<AppEnv>[] = [
       errorShape(codec.name), // errors from here on use this API's error body
-      limit, //                  413 before reading an oversized body
       authenticate, //           key → principal (401 before the body is parsed)
-      api(codec, rt.models), //  decode → canonical request; encode the final outcome on the way out
+      api(codec, rt.models, rt.config.server.body_limit_bytes), // decode → canonical request; encode the final outcome on the way out
       limits(rt.limiter, rt.keys), // model allow-list, rpm/tpm/concurrency/budget; reconcile usage after
       accounting({ pricing: rt.pricing, providers: rt.providers, captureBodies: rt.config.telemetry.log_bodies }), // tokens, cost
       inputGuard(rt.guardrails), // PII redaction, injection block; puts the caller's values back on the way out
@@ -65,7 +56,7 @@ export function buildApp(rt: Runtime, hooks: AppHooks): Hono<AppEnv> {
   app.get('/readyz', readyz(rt))
   llmRoute('/v1/chat/completions', openaiChatCodec)
   llmRoute('/v1/messages', anthropicMessagesCodec)
-  app.post('/v1/embeddings', limit, authenticate, embeddingsHandler(rt))
+  app.post('/v1/embeddings', authenticate, embeddingsHandler(rt))
   app.use('/admin/*', adminAuth(rt.config.auth.admin_key))
   app.route('/admin', keysRoutes(rt.keys))
   app.route('/admin', usageRoutes(rt.usage))

@@ -1,6 +1,7 @@
 import type { Handler } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../app-env.js'
+import { clientSignal, readJsonBody } from '../api/client-request.js'
 import { paramOf } from '../api/openai-chat/chat-request-schema.js'
 import { badRequest, GatewayError, modelNotFound } from '../errors.js'
 import type { EmbeddingsRequest } from '../providers/types.js'
@@ -20,9 +21,7 @@ export const embeddingsHandler = (rt: Runtime): Handler<AppEnv> =>
     c.var.log.api = 'embeddings'
     if (!c.req.header('content-type')?.toLowerCase().includes('application/json'))
       throw new GatewayError(415, 'invalid_request_error', 'unsupported_media_type', "Send the request body as JSON with 'Content-Type: application/json'.")
-    const body = await c.req.json().catch(() => {
-      throw badRequest('We could not parse the JSON body of your request. Send valid JSON.', null, 'invalid_json')
-    })
+    const body = await readJsonBody(c, rt.config.server.body_limit_bytes)
     const parsed = embeddingsSchema.safeParse(body)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!
@@ -33,7 +32,7 @@ export const embeddingsHandler = (rt: Runtime): Handler<AppEnv> =>
     if (!model) throw modelNotFound(req.model)
     c.var.log.model = model.name
     const { response, target, attempts } = await rt.router.embed(req, model.route, {
-      signal: c.req.raw.signal,
+      signal: clientSignal(c),
       headers: { 'x-request-id': c.var.requestId },
       log: c.var.log,
     })

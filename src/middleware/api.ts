@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from 'hono'
+import { readJsonBody } from '../api/client-request.js'
 import type { ApiCodec } from '../api/types.js'
 import type { AppEnv } from '../app-env.js'
-import { badRequest, GatewayError, internalError, modelNotFound } from '../errors.js'
+import { GatewayError, internalError, modelNotFound } from '../errors.js'
 import type { ResolvedModel } from '../routing/resolved-model.js'
 import { toGatewayError } from '../routing/map-upstream-error.js'
 
@@ -13,7 +14,7 @@ const encoder = new TextEncoder()
  * The inbound wire format around everything else: decodes the body into the canonical request on the way
  * in, and encodes the final outcome (JSON or SSE) on the way out.
  */
-export const api = (codec: ApiCodec, models: ModelTable): MiddlewareHandler<AppEnv> => {
+export const api = (codec: ApiCodec, models: ModelTable, bodyLimitBytes = 4 * 1024 * 1024): MiddlewareHandler<AppEnv> => {
   return async function api(c, next) {
     c.set('api', codec.name)
     const log = c.var.log
@@ -21,14 +22,7 @@ export const api = (codec: ApiCodec, models: ModelTable): MiddlewareHandler<AppE
     const type = c.req.header('content-type')
     if (!type || !type.toLowerCase().includes('application/json'))
       throw new GatewayError(415, 'invalid_request_error', 'unsupported_media_type', "Send the request body as JSON with 'Content-Type: application/json'.")
-    let body: unknown
-    try {
-      body = await c.req.json()
-    } catch (err) {
-      if (err instanceof GatewayError) throw err
-      throw badRequest('We could not parse the JSON body of your request. Send valid JSON.', null, 'invalid_json')
-    }
-    const request = codec.decode(body)
+    const request = codec.decode(await readJsonBody(c, bodyLimitBytes))
     const model = models.get(request.model)
     if (!model) throw modelNotFound(request.model)
     log.model = model.name

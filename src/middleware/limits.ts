@@ -1,3 +1,4 @@
+import { clientSignal } from '../api/client-request.js'
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv, Principal } from '../app-env.js'
 import { GatewayError } from '../errors.js'
@@ -81,7 +82,7 @@ export const limits = (limiter: Limiter, keys: KeyStore): MiddlewareHandler<AppE
       settle(cached ? { free: true } : { ...where, usage: usage ? toCounts(usage) : estimated(c, log, () => streamedTokens(progress)) })
     }
     // Whatever the steps after us do, a client that leaves releases its slot.
-    const signal = c.req.raw.signal
+    const signal = clientSignal(c)
     const onAbort = () => (streaming ? settleStream() : settle({ free: true }))
     signal.addEventListener('abort', onAbort, { once: true })
 

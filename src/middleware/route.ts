@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
+import { clientSignal } from '../api/client-request.js'
 import type { AppEnv } from '../app-env.js'
 import type { Router } from '../routing/router.js'
 
@@ -8,6 +9,6 @@ export const route = (router: Router): MiddlewareHandler<AppEnv> => {
     const headers: Record<string, string> = { 'x-request-id': c.var.requestId }
     const traceparent = c.req.header('traceparent')
     if (traceparent) headers.traceparent = traceparent
-    c.set('outcome', await router.run(c.var.request, c.var.model.route, { signal: c.req.raw.signal, headers, log: c.var.log }))
+    c.set('outcome', await router.run(c.var.request, c.var.model.route, { signal: clientSignal(c), headers, log: c.var.log }))
   }
 }
