@@ -9,7 +9,7 @@
 //    request sampled, exported over OTLP/HTTP to a sink in this process). p50/p99 client latency and the
 //    difference from "off". Request log lines are off in every mode: this measures metrics and tracing.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -88,15 +88,15 @@ const tracing: Tracing = {
 }
 const request = new Request('http://gw/v1/chat/completions', { method: 'POST', headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } })
 const spansCost = timePerCall(() => {
-  const scope = startRequestTrace(tracing, upstreams, request, '/v1/chat/completions', 'req')
-  let ctx = scope.ctx
+  const rt = startRequestTrace(tracing, upstreams, request, '/v1/chat/completions', 'req')
+  let ctx = rt.ctx
   for (const step of ['bodyLimit', 'api', 'accounting', 'route']) {
     const span = tracing.tracer.startSpan(`middleware ${step}`, undefined, ctx)
     ctx = trace.setSpan(ctx, span)
     span.end()
   }
   tracing.tracer.startSpan('chat gpt-4o-mini', undefined, ctx).end()
-  endRequestTrace(scope, log, 200, undefined, 0.4)
+  endRequestTrace(rt, log, 200, undefined, 0.4)
 })
 
 console.log(`\nIn process, per request (${iterations} requests, batches of 100):`)
@@ -163,16 +163,39 @@ async function startGateway(telemetry: (typeof modes)[Mode]) {
   return { proc: gateway.proc, target: { url: `${/http:\/\/127\.0\.0\.1:\d+/.exec(gateway.line)![0]}/v1/chat/completions`, headers: {} } }
 }
 
+/** CPU time (user + system) a process has used, in microseconds: unlike latency, not inflated by other load. */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1e6
+}
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim())
+const BUSY_CONNECTIONS = 16
+
+type Phase = Summary & { cpuPerRequestUs: number }
+async function phase(pid: number, run: () => Promise<Summary>): Promise<Phase> {
+  const before = cpuMicros(pid)
+  const summary = await run()
+  return { ...summary, cpuPerRequestUs: (cpuMicros(pid) - before) / Math.max(1, summary.count + summary.errors) }
+}
+
 // Every mode runs in its own gateway process, all started up front; the modes then take turns in short rounds,
 // so background load on a shared machine falls on all of them alike. Closed loop, one request at a time: the
-// latency is the service time, without queueing that would amplify any difference.
+// latency is the service time, without queueing that would amplify any difference. The gateway's CPU time per
+// request is measured too: on a busy machine it is the steadier figure.
 const gateways = new Map<Mode, Awaited<ReturnType<typeof startGateway>>>()
-const rounds: Record<Mode, Array<{ json: Summary; stream: Summary }>> = { off: [], metrics: [], 'metrics+tracing': [] }
+const rounds: Record<Mode, Array<{ json: Phase; busy: Phase; stream: Phase }>> = { off: [], metrics: [], 'metrics+tracing': [] }
 try {
   for (const mode of Object.keys(modes) as Mode[]) gateways.set(mode, await startGateway(modes[mode]))
+  for (const gw of gateways.values()) await maxThroughput(gw.target, 1, 1, 0) // warm up every gateway first
   for (let round = 0; round < roundCount; round++) {
     for (const [mode, gw] of gateways) {
-      rounds[mode].push({ json: await maxThroughput(gw.target, 1, seconds, 0.5), stream: await streamTtfb(gw.target, 1, seconds, 0.5) })
+      const pid = gw.proc.pid!
+      rounds[mode].push({
+        json: await phase(pid, () => maxThroughput(gw.target, 1, seconds, 0)),
+        // Many requests at once: the gateway's fixed background work spreads thin, so CPU per request is its own.
+        busy: await phase(pid, () => maxThroughput(gw.target, BUSY_CONNECTIONS, seconds, 0)),
+        stream: await phase(pid, () => streamTtfb(gw.target, 1, seconds, 0)),
+      })
     }
   }
 } finally {
@@ -185,20 +208,33 @@ const median = (values: number[]) => percentile([...values].sort((a, b) => a - b
 const summary = (mode: Mode) => ({
   jsonP50: median(rounds[mode].map((r) => r.json.p50)),
   jsonP99: median(rounds[mode].map((r) => r.json.p99)),
+  jsonCpu: median(rounds[mode].map((r) => r.busy.cpuPerRequestUs)),
+  busyRps: median(rounds[mode].map((r) => r.busy.rps)),
   ttfbP50: median(rounds[mode].map((r) => r.stream.p50)),
   ttfbP99: median(rounds[mode].map((r) => r.stream.p99)),
+  streamCpu: median(rounds[mode].map((r) => r.stream.cpuPerRequestUs)),
   errors: rounds[mode].reduce((n, r) => n + r.json.errors + r.stream.errors, 0),
 })
 const off = summary('off')
 console.log(`\nEnd to end: ${roundCount} rounds of ${seconds}s per mode, one request at a time; median over rounds; gateway on core 1 (${cores} cores)\n`)
+console.log('latency, milliseconds (client side):')
 console.log(`${'telemetry'.padEnd(18)} ${'JSON p50'.padStart(9)} ${'JSON p99'.padStart(9)} ${'Δp50'.padStart(7)} ${'Δp99'.padStart(7)}   ${'TTFB p50'.padStart(9)} ${'TTFB p99'.padStart(9)} ${'Δp50'.padStart(7)} ${'Δp99'.padStart(7)}  errors`)
+const d = (a: number, b: number, digits = 3) => (a - b >= 0 ? '+' : '') + fmt(a - b, digits)
 for (const mode of Object.keys(modes) as Mode[]) {
   const r = summary(mode)
-  const d = (a: number, b: number) => (a - b >= 0 ? '+' : '') + fmt(a - b, 3)
   console.log(
     `${mode.padEnd(18)} ${fmt(r.jsonP50, 3).padStart(9)} ${fmt(r.jsonP99, 3).padStart(9)} ${d(r.jsonP50, off.jsonP50).padStart(7)} ${d(r.jsonP99, off.jsonP99).padStart(7)}   ` +
       `${fmt(r.ttfbP50, 3).padStart(9)} ${fmt(r.ttfbP99, 3).padStart(9)} ${d(r.ttfbP50, off.ttfbP50).padStart(7)} ${d(r.ttfbP99, off.ttfbP99).padStart(7)}  ${r.errors}`,
   )
 }
-console.log(`(milliseconds; spans exported to the OTLP sink: ${(exportedBytes / 1024).toFixed(0)} KiB)`)
+console.log(`\ngateway CPU per request, microseconds (user + system, all threads); JSON at ${BUSY_CONNECTIONS} concurrent, streams one at a time:`)
+console.log(`${'telemetry'.padEnd(18)} ${'JSON'.padStart(8)} ${'Δ'.padStart(8)} ${'req/s'.padStart(8)}   ${'stream'.padStart(8)} ${'Δ'.padStart(8)}`)
+for (const mode of Object.keys(modes) as Mode[]) {
+  const r = summary(mode)
+  console.log(
+    `${mode.padEnd(18)} ${fmt(r.jsonCpu, 0).padStart(8)} ${d(r.jsonCpu, off.jsonCpu, 0).padStart(8)} ${fmt(r.busyRps, 0).padStart(8)}   ${fmt(r.streamCpu, 0).padStart(8)} ${d(r.streamCpu, off.streamCpu, 0).padStart(8)}`,
+  )
+}
+console.log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`)
+console.log(`spans exported to the OTLP sink: ${(exportedBytes / 1024).toFixed(0)} KiB`)
 process.exit(0)

@@ -3,6 +3,7 @@ import type { ModelConfig } from '../config/schema.js'
 import type { Outcome } from '../outcome.js'
 import type { ChatRequest, EmbeddingsRequest, Provider } from '../providers/types.js'
 import { UpstreamError } from '../providers/upstream-error.js'
+import type { RequestLog } from '../request-log.js'
 import type { Logger } from '../telemetry/logger.js'
 import { callEmbeddings, callJson, callStream, type AttemptEnv, type Embedded, type RouteOptions } from './attempt.js'
 import type { CircuitState } from './circuit-breaker.js'
@@ -26,8 +27,8 @@ export type AttemptResult =
 
 /** What the router reports for metrics. Called synchronously on the request path: keep them cheap. */
 export type RouterHooks = {
-  /** One call per attempt once its result is known; a stream's attempt succeeds at its first content. */
-  attempt?(target: TargetInfo, result: AttemptResult, durationMs: number, error?: UpstreamError): void
+  /** One call per attempt once its result is known; a stream's attempt succeeds at its first content. `log` says which request. */
+  attempt?(target: TargetInfo, result: AttemptResult, durationMs: number, error: UpstreamError | undefined, log: RequestLog): void
   /** Waiting before trying the same target again. */
   retry?(target: TargetInfo, delayMs: number, error: UpstreamError): void
   /** Moving from a target that failed to the next one. */
@@ -144,7 +145,7 @@ export class Router implements AttemptEnv {
           const elapsed = this.now() - started
           health.breaker.onSuccess(this.now())
           health.observeLatency(stream, elapsed)
-          this.hooks.attempt?.(health.info, 'success', elapsed)
+          this.hooks.attempt?.(health.info, 'success', elapsed, undefined, log)
           value.attempts = attempts
           return value
         } catch (caught) {
@@ -153,7 +154,7 @@ export class Router implements AttemptEnv {
         const elapsed = this.now() - started
         if (opts.signal.aborted) {
           health.breaker.onNeutral()
-          if (err instanceof UpstreamError) this.hooks.attempt?.(health.info, 'cancelled', elapsed, err)
+          if (err instanceof UpstreamError) this.hooks.attempt?.(health.info, 'cancelled', elapsed, err, log)
           throw clientClosed(err)
         }
         if (!(err instanceof UpstreamError)) {
@@ -162,14 +163,14 @@ export class Router implements AttemptEnv {
         }
         if (!movesOn(err, fallbackOn)) {
           health.breaker.onNeutral()
-          this.hooks.attempt?.(health.info, 'rejected', elapsed, err)
+          this.hooks.attempt?.(health.info, 'rejected', elapsed, err, log)
           throw mapUpstreamError(err)
         }
         const now = this.now()
         health.breaker.onFailure(now)
         // A timeout says the target is at least this slow: let lowest-latency see it.
         if (err.kind === 'timeout') health.observeLatency(stream, elapsed)
-        this.hooks.attempt?.(health.info, 'failure', elapsed, err)
+        this.hooks.attempt?.(health.info, 'failure', elapsed, err, log)
         lastError = err
         if (waitsTooLong(retries, err)) {
           // It asked for a longer break than this model waits: leave it alone for that long, go elsewhere.

@@ -18,7 +18,7 @@ import {
 import type { ChatRequest } from '../providers/types.js'
 import type { RequestLog } from '../request-log.js'
 import { isFailure, isServerFailure } from './request-outcome.js'
-import type { GenAiOperation, RequestTrace, TraceScope } from './trace-scope.js'
+import type { GenAiOperation, RequestTrace } from './request-trace.js'
 import type { Tracing } from './tracing.js'
 import type { UpstreamDirectory } from './upstream-directory.js'
 
@@ -37,7 +37,7 @@ const OPERATION_BY_PATH: Record<string, GenAiOperation> = {
  * Opens the request's span (kind SERVER), as a child of the caller's `traceparent` when it sent one.
  * Named `{method}` until the model is known; renamed `{gen_ai.operation.name} {gen_ai.request.model}` at the end.
  */
-export function startRequestTrace(tracing: Tracing, upstreams: UpstreamDirectory, req: Request, path: string, requestId: string): TraceScope {
+export function startRequestTrace(tracing: Tracing, upstreams: UpstreamDirectory, req: Request, path: string, requestId: string): RequestTrace {
   const parent = tracing.propagator.extract(ROOT_CONTEXT, req.headers, headersGetter)
   const operation = OPERATION_BY_PATH[path]
   const root = tracing.tracer.startSpan(
@@ -53,15 +53,14 @@ export function startRequestTrace(tracing: Tracing, upstreams: UpstreamDirectory
     },
     parent,
   )
-  const request: RequestTrace = { tracing, upstreams, requestId, root, operation, pendingUpstream: undefined, upstreamCalls: 0 }
-  return { ctx: trace.setSpan(parent, root), request }
+  return { tracing, upstreams, requestId, root, operation, ctx: trace.setSpan(parent, root), pendingUpstream: undefined, upstreamCalls: 0 }
 }
 
 /** Everything the request log knows, as GenAI and Switchyard attributes; then the span ends. */
-export function endRequestTrace(scope: TraceScope, log: RequestLog, status: number, request: ChatRequest | undefined, overheadMs: number | undefined): void {
-  const { root, operation, upstreams, pendingUpstream } = scope.request
+export function endRequestTrace(rt: RequestTrace, log: RequestLog, status: number, request: ChatRequest | undefined, overheadMs: number | undefined): void {
+  const { root, operation, upstreams, pendingUpstream } = rt
   // An upstream exchange the router never reported (it failed with something other than an upstream error).
-  scope.request.pendingUpstream = undefined
+  rt.pendingUpstream = undefined
   if (pendingUpstream?.endTime !== undefined) pendingUpstream.span.end(pendingUpstream.endTime)
   const a: Attributes = { [ATTR_HTTP_RESPONSE_STATUS_CODE]: status }
   if (log.model) {

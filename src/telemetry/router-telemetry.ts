@@ -7,7 +7,8 @@ import type { AttemptResult, RouterHooks } from '../routing/router.js'
 import type { TargetInfo } from '../routing/target-health.js'
 import type { GatewayMetrics } from './metrics.js'
 import { SeriesCache } from './series-cache.js'
-import { traceScope } from './trace-scope.js'
+import type { RequestLog } from '../request-log.js'
+import { traceOf } from './request-trace.js'
 
 const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'open', 'half-open']
 
@@ -42,11 +43,10 @@ export class RouterTelemetry implements RouterHooks {
     this.setCircuit(info, 'closed')
   }
 
-  attempt(target: TargetInfo, result: AttemptResult, durationMs: number, error?: UpstreamError): void {
+  attempt(target: TargetInfo, result: AttemptResult, durationMs: number, error: UpstreamError | undefined, log: RequestLog): void {
     this.attempts.get(target.route, target.provider, result).inc()
-    const scope = traceScope.getStore()
-    if (!scope) return
-    const rt = scope.request
+    const rt = traceOf(log)
+    if (!rt) return
     // The HTTP span of this attempt was opened by undici's channel; an in-process provider has none, so one is
     // made now with the attempt's start time.
     const pending = rt.pendingUpstream
@@ -60,7 +60,7 @@ export class RouterTelemetry implements RouterHooks {
           startTime: performance.timeOrigin + performance.now() - durationMs,
           attributes: { [ATTR_GEN_AI_PROVIDER_NAME]: rt.upstreams.genAiProvider(target.provider), ...(rt.operation && { [ATTR_GEN_AI_OPERATION_NAME]: rt.operation }) },
         },
-        scope.ctx,
+        rt.ctx,
       )
     if (rt.operation) span.updateName(`${rt.operation} ${target.model}`)
     span.setAttributes({ [ATTR_GEN_AI_REQUEST_MODEL]: target.model, 'switchyard.target': target.id, 'switchyard.attempt.result': result })

@@ -2,7 +2,7 @@ import { SpanStatusCode, trace } from '@opentelemetry/api'
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions'
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env.js'
-import { traceScope } from './trace-scope.js'
+import { traceOf } from './request-trace.js'
 
 /**
  * Wraps one middleware in a child span `middleware <name>` (the handler's function name). Steps nest like the
@@ -11,11 +11,13 @@ import { traceScope } from './trace-scope.js'
 export function traceStep(step: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
   const name = `middleware ${step.name || 'step'}`
   const traced: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const scope = traceScope.getStore()
-    if (!scope) return step(c, next)
-    const span = scope.request.tracing.tracer.startSpan(name, { attributes: { 'switchyard.step': step.name } }, scope.ctx)
+    const rt = traceOf(c.var.log)
+    if (!rt) return step(c, next)
+    const parent = rt.ctx
+    const span = rt.tracing.tracer.startSpan(name, { attributes: { 'switchyard.step': step.name } }, parent)
+    rt.ctx = trace.setSpan(parent, span)
     try {
-      return await traceScope.run({ ctx: trace.setSpan(scope.ctx, span), request: scope.request }, () => step(c, next))
+      return await step(c, next)
     } catch (err) {
       // A step refusing the caller (401, 429, a guardrail block) is the step working, not failing.
       const { status, code, name } = err as { status?: number; code?: string; name?: string }
@@ -23,6 +25,7 @@ export function traceStep(step: MiddlewareHandler<AppEnv>): MiddlewareHandler<Ap
       if (!(typeof status === 'number' && status < 500)) span.setStatus({ code: SpanStatusCode.ERROR })
       throw err
     } finally {
+      rt.ctx = parent
       span.end()
     }
   }

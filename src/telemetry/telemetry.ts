@@ -13,7 +13,7 @@ import { RequestMetrics } from './request-metrics.js'
 import { endRequestTrace, startRequestTrace } from './request-span.js'
 import { RouterTelemetry } from './router-telemetry.js'
 import { traceStep } from './step-span.js'
-import { traceScope, type TraceScope } from './trace-scope.js'
+import { registerTrace, unregisterTrace, type RequestTrace } from './request-trace.js'
 import { createTracing, type Tracing } from './tracing.js'
 import { UpstreamDirectory } from './upstream-directory.js'
 import { useUpstreamSpans } from './upstream-spans.js'
@@ -87,27 +87,30 @@ export class Telemetry {
     }
 
     /** The request (and its stream) has ended: out of the in-flight count, and its span ends. */
-    const finish = (c: Context<AppEnv>, scope: TraceScope | undefined, overheadMs: number) => {
+    const finish = (c: Context<AppEnv>, rt: RequestTrace | undefined, overheadMs: number) => {
       inFlight.dec()
-      if (scope) endRequestTrace(scope, c.var.log, c.var.log.status ?? c.res.status, c.var.request, overheadMs)
+      if (!rt) return
+      unregisterTrace(c.var.log, rt)
+      endRequestTrace(rt, c.var.log, c.var.log.status ?? c.res.status, c.var.request, overheadMs)
     }
 
     const observe: MiddlewareHandler<AppEnv> = async function observe(c, next) {
       inFlight.inc()
-      let scope: TraceScope | undefined
+      let rt: RequestTrace | undefined
       try {
         if (tracing) {
-          scope = startRequestTrace(tracing, upstreams, c.req.raw, c.req.path, c.var.requestId)
-          await traceScope.run(scope, next)
-        } else await next()
+          rt = startRequestTrace(tracing, upstreams, c.req.raw, c.req.path, c.var.requestId)
+          registerTrace(c.var.log, rt)
+        }
+        await next()
       } finally {
         const { log, startedAt, streamEnd } = c.var
         // Everything but the wait for upstreams. A stream's is only known at its end: metric and span only.
-        if (streamEnd) void streamEnd.then(() => finish(c, scope, performance.now() - startedAt - log.upstreamMs))
+        if (streamEnd) void streamEnd.then(() => finish(c, rt, performance.now() - startedAt - log.upstreamMs))
         else {
           const overheadMs = Math.max(0, performance.now() - startedAt - log.upstreamMs)
           c.res.headers.set('x-switchyard-overhead-ms', overheadMs.toFixed(3))
-          finish(c, scope, overheadMs)
+          finish(c, rt, overheadMs)
         }
       }
     }

@@ -9,7 +9,7 @@ import {
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions'
 import { ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_PROVIDER_NAME } from '@opentelemetry/semantic-conventions/incubating'
-import { traceScope, type RequestTrace } from './trace-scope.js'
+import { traceByRequestId, type RequestTrace } from './request-trace.js'
 
 // One client span per upstream HTTP call, opened from undici's diagnostics channels (the mechanism OTel's own
 // undici instrumentation uses): the providers and the router stay free of tracing code, and the span's
@@ -51,14 +51,13 @@ function setHeader(request: UndiciRequest, name: string, value: string): void {
 }
 
 function onCreate(message: unknown): void {
-  const scope = traceScope.getStore()
-  if (!scope) return
   const request = (message as { request: UndiciRequest }).request
-  const rt = scope.request
+  // Every upstream call of a request carries its x-request-id (the route step sets it): that names the request.
+  const requestId = headerValue(request.headers, 'x-request-id')
+  const rt = requestId === undefined ? undefined : traceByRequestId(requestId)
+  if (!rt) return
   const upstream = rt.upstreams.match(request.origin, request.path)
   if (!upstream) return
-  // A request queued behind a busy pool is created in whichever call freed a connection: only trust a match.
-  if (headerValue(request.headers, 'x-request-id') !== rt.requestId) return
   rt.upstreamCalls++
   const span = rt.tracing.tracer.startSpan(
     `${rt.operation ?? request.method} ${upstream.name}`,
@@ -75,12 +74,12 @@ function onCreate(message: unknown): void {
         'switchyard.attempt': rt.upstreamCalls,
       },
     },
-    scope.ctx,
+    rt.ctx,
   )
   rt.pendingUpstream = { span, endTime: undefined }
   spans.set(request, { span, trace: rt })
   const carrier: Record<string, string> = {}
-  rt.tracing.propagator.inject(trace.setSpan(scope.ctx, span), carrier, carrierSetter)
+  rt.tracing.propagator.inject(trace.setSpan(rt.ctx, span), carrier, carrierSetter)
   for (const name in carrier) setHeader(request, name, carrier[name]!)
 }
 
