@@ -111,7 +111,7 @@ async function throughput(app: App, key: string): Promise<number> {
 const cores = availableParallelism()
 const redis = await startRedisServer()
 // Redis keeps the other core: this process (the gateway's work) stays on core 0, as in bench/run.ts.
-if (cores > 1) execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' })
+if (cores > 1 && process.env.BENCH_PIN !== '0') execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' })
 const config = configSchema.parse({
   store: { redis_url: redis.url },
   auth: {
