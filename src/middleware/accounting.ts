@@ -40,12 +40,12 @@ export const accounting = (opts: AccountingOptions): MiddlewareHandler<AppEnv> =
   }
 
   return async function accounting(c, next) {
-    const log = c.var.log
+    const log = c.get('log')
     const bodies = captureBodies ? capturedBodies(log) : undefined
-    if (bodies) bodies.messages = c.var.request.messages
+    if (bodies) bodies.messages = c.get('request').messages
     await next()
     if (c.error) return
-    const outcome = c.var.outcome
+    const outcome = c.get('outcome')
     const billable = outcome.cache !== 'hit' && outcome.cache !== 'semantic-hit'
     if (outcome.kind === 'json') {
       log.finishReason ??= outcome.completion.choices[0]?.finish_reason ?? undefined

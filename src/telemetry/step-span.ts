@@ -11,10 +11,10 @@ import { traceOf } from './request-trace.js'
 export function traceStep(step: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
   const name = `middleware ${step.name || 'step'}`
   const traced: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const rt = traceOf(c.var.log)
+    const rt = traceOf(c.get('log'))
     if (!rt) return step(c, next)
     const parent = rt.ctx
-    const span = rt.tracing.tracer.startSpan(name, { attributes: { 'switchyard.step': step.name } }, parent)
+    const span = rt.tracing.tracer.startSpan(name, undefined, parent)
     rt.ctx = trace.setSpan(parent, span)
     try {
       return await step(c, next)

@@ -90,8 +90,9 @@ export class Telemetry {
     const finish = (c: Context<AppEnv>, rt: RequestTrace | undefined, overheadMs: number) => {
       inFlight.dec()
       if (!rt) return
-      unregisterTrace(c.var.log, rt)
-      endRequestTrace(rt, c.var.log, c.var.log.status ?? c.res.status, c.var.request, overheadMs)
+      const log = c.get('log')
+      unregisterTrace(log, rt)
+      endRequestTrace(rt, log, log.status ?? c.res.status, c.get('request'), overheadMs)
     }
 
     const observe: MiddlewareHandler<AppEnv> = async function observe(c, next) {
@@ -99,12 +100,15 @@ export class Telemetry {
       let rt: RequestTrace | undefined
       try {
         if (tracing) {
-          rt = startRequestTrace(tracing, upstreams, c.req.raw, c.req.path, c.var.requestId)
-          registerTrace(c.var.log, rt)
+          rt = startRequestTrace(tracing, upstreams, c.req.raw, c.req.path, c.get('requestId'))
+          registerTrace(c.get('log'), rt)
         }
         await next()
       } finally {
-        const { log, startedAt, streamEnd } = c.var
+        // c.get, not c.var: Hono builds a fresh object of every variable on each c.var access.
+        const log = c.get('log')
+        const startedAt = c.get('startedAt')
+        const streamEnd = c.get('streamEnd')
         // Everything but the wait for upstreams. A stream's is only known at its end: metric and span only.
         if (streamEnd) void streamEnd.then(() => finish(c, rt, performance.now() - startedAt - log.upstreamMs))
         else {
