@@ -1,5 +1,5 @@
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
-import type { ChatCompletion, ChatMessage, ChatRequest } from '../providers/types.js'
+import type { ChatCompletion, ChatMessage, ChatRequest, EmbeddingsRequest } from '../providers/types.js'
 
 // Estimates for the token reservation made before a call; the real usage replaces them afterwards, so they
 // need to be close, not exact. Long texts are counted on a prefix and scaled, which keeps a 100 kB prompt
@@ -40,16 +40,36 @@ export function estimateInputTokens(req: Readonly<ChatRequest>): number {
   return n
 }
 
+/** What a request asks of the token windows: its prompt (counted only when a limit needs it) and its answer cap. */
+export type Demand = {
+  inputTokens(): number
+  /** The answer's cap the client set (max_completion_tokens / max_tokens), or undefined for the configured reserve. */
+  outputCap: number | undefined
+  choices: number
+}
+
+export function chatDemand(req: Readonly<ChatRequest>): Demand {
+  return { inputTokens: () => estimateInputTokens(req), outputCap: req.max_completion_tokens ?? req.max_tokens ?? undefined, choices: Math.max(1, req.n ?? 1) }
+}
+
+/** Embeddings produce no answer tokens; token-id inputs count one per id. */
+export function embeddingsDemand(req: Readonly<EmbeddingsRequest>): Demand {
+  const items: unknown[] = Array.isArray(req.input) && typeof req.input[0] !== 'number' ? req.input : [req.input]
+  return {
+    inputTokens: () => items.reduce<number>((n, item) => n + (typeof item === 'string' ? countTextTokens(item) : Array.isArray(item) ? item.length : 0), 0),
+    outputCap: 0,
+    choices: 1,
+  }
+}
+
 /**
- * Tokens the answer may use, times the number of choices: the request's own cap, else the configured reserve.
+ * Tokens the answer may use, times the number of choices: the client's cap, else the configured reserve.
  * The reserve (not a cap the client chose) shrinks to what `room` leaves, so a small tpm limit does not refuse
  * every request that sets no max_tokens as too large.
  */
-export function reservedOutputTokens(req: Readonly<ChatRequest>, reserve: number, room = Infinity): number {
-  const choices = Math.max(1, req.n ?? 1)
-  const cap = req.max_completion_tokens ?? req.max_tokens
-  if (cap != null) return cap * choices
-  return Math.max(0, Math.min(reserve * choices, room))
+export function reservedOutputTokens(demand: Demand, reserve: number, room = Infinity): number {
+  if (demand.outputCap !== undefined) return demand.outputCap * demand.choices
+  return Math.max(0, Math.min(reserve * demand.choices, room))
 }
 
 /** Completion tokens of an answer whose provider reported no usage. */

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import type { Principal } from '../app-env.js'
 import { grantOf } from '../keys/grant.js'
-import type { ChatRequest } from '../providers/types.js'
 import type { ModelPrice, Pricing, TokenCounts } from '../pricing/price-table.js'
 import { keyspace } from '../store/keyspace.js'
 import type { Store, StoreLogger } from '../store/store.js'
 import type { AdmitRequest, AdmitResult, BudgetCheck, Lease, LimitBackend, SettleRequest } from './backend.js'
 import { budgetPeriod } from './budget-period.js'
 import type { LimitsConfig } from './config.js'
-import { estimateInputTokens, reservedOutputTokens } from './estimate-tokens.js'
+import { reservedOutputTokens, type Demand } from './estimate-tokens.js'
 import { MemoryLimitBackend } from './memory-backend.js'
 import { rateLimitHeaders } from './rate-limit-headers.js'
 import { planFor, type Plan } from './plan.js'
@@ -48,7 +47,7 @@ export interface Limiter {
    * Throws GatewayError 429 (limits, budget), 401 (key revoked or expired meanwhile), 503 (store down and
    * fail-closed), or StaleKey when the key's record changed since it was cached (refresh it and try again).
    */
-  admit(principal: Principal, request: Readonly<ChatRequest>, model: string): Promise<Admission>
+  admit(principal: Principal, demand: Demand, model: string): Promise<Admission>
   /** Stops timers once in-flight requests have settled or `timeoutMs` passed; flushes what it can. */
   close(timeoutMs?: number): Promise<void>
 }
@@ -159,14 +158,14 @@ export function createLimiter(config: LimiterConfig, store: Store, pricing: Pric
     return { result, backend: fallback!, viaFallback: true }
   }
 
-  async function admit(principal: Principal, request: Readonly<ChatRequest>, model: string): Promise<Admission> {
+  async function admit(principal: Principal, demand: Demand, model: string): Promise<Admission> {
     const plan = planFor(principal, model, limits)
     const now = Date.now()
     const budgets = budgetsFor(plan, now)
     const price = reservePrice.get(model)
     const needsTokens = plan.hasTpm || (budgets.length > 0 && price !== undefined)
-    const inputTokens = needsTokens ? estimateInputTokens(request) : 0
-    const outputTokens = needsTokens ? reservedOutputTokens(request, limits.output_reserve_tokens, plan.minTpm - inputTokens) : 0
+    const inputTokens = needsTokens ? demand.inputTokens() : 0
+    const outputTokens = needsTokens ? reservedOutputTokens(demand, limits.output_reserve_tokens, plan.minTpm - inputTokens) : 0
     const costNano = budgets.length > 0 ? Math.round(usd(price, inputTokens, outputTokens) * NANO) : 0
     const grant = grantOf(principal)
     const id = nextId()

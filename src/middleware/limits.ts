@@ -4,7 +4,7 @@ import type { AppEnv, Principal } from '../app-env.js'
 import { GatewayError } from '../errors.js'
 import { isModelAllowed } from '../keys/grant.js'
 import type { KeyStore } from '../keys/key-store.js'
-import { estimateInputTokens, countTextTokens, estimateOutputTokens } from '../limits/estimate-tokens.js'
+import { chatDemand, countTextTokens, estimateInputTokens, estimateOutputTokens, type Demand } from '../limits/estimate-tokens.js'
 import type { Admission, Limiter, SettleInput } from '../limits/limiter.js'
 import { StaleKey } from '../limits/refusal.js'
 import { mapChunks } from '../outcome.js'
@@ -30,19 +30,21 @@ const toCounts = (u: Usage): TokenCounts => ({
 })
 
 /**
- * Runs after the request is decoded: checks the key may use the model, reserves room in every window and
- * budget that applies (one atomic store operation), and after the answer (for streams: when the stream ends,
- * fails or the client leaves) replaces the reservation with the real usage.
+ * The admission of one request: the key may use the model, then room is reserved in every window and budget
+ * that applies (one atomic store operation). A key whose record changed since it was cached is refreshed and
+ * admitted again. Refusals are recorded in the request log. Exported for handlers outside the chat chain
+ * (embeddings): they settle the admission themselves.
  */
-export const limits = (limiter: Limiter, keys: KeyStore): MiddlewareHandler<AppEnv> => {
-  async function admitWithFreshKey(c: Context<AppEnv>): Promise<Admission> {
-    const request = c.var.request
-    let principal: Principal = c.var.principal
+export async function admitRequest(c: Context<AppEnv>, limiter: Limiter, keys: KeyStore, model: string, demand: Demand): Promise<Admission> {
+  let principal: Principal = c.var.principal
+  try {
     for (let attempt = 0; ; attempt++) {
-      if (!isModelAllowed(principal, request.model))
-        throw new GatewayError(403, 'permission_error', 'model_not_allowed', `This API key is not allowed to use the model '${request.model}'.`, { param: 'model' })
+      if (!isModelAllowed(principal, model))
+        throw new GatewayError(403, 'permission_error', 'model_not_allowed', `This API key is not allowed to use the model '${model}'.`, { param: 'model' })
       try {
-        return await limiter.admit(principal, request, request.model)
+        const admission = await limiter.admit(principal, demand, model)
+        Object.assign(c.var.responseHeaders, admission.headers)
+        return admission
       } catch (err) {
         if (!(err instanceof StaleKey)) throw err
         if (attempt >= STALE_RETRIES) throw new GatewayError(503, 'api_error', 'key_changing', 'The API key is being changed; try again shortly.')
@@ -52,18 +54,21 @@ export const limits = (limiter: Limiter, keys: KeyStore): MiddlewareHandler<AppE
         setPrincipal(c, fresh)
       }
     }
+  } catch (err) {
+    if (err instanceof GatewayError && err.code) c.var.log.rejected = REJECTED[err.code] ?? c.var.log.rejected
+    throw err
   }
+}
 
+/**
+ * Runs after the request is decoded: admits it (see admitRequest), and after the answer (for streams: when
+ * the stream ends, fails or the client leaves) replaces the reservation with the real usage.
+ */
+export const limits = (limiter: Limiter, keys: KeyStore): MiddlewareHandler<AppEnv> => {
   return async function limits(c, next) {
     const log = c.var.log
-    let admission: Admission
-    try {
-      admission = await admitWithFreshKey(c)
-    } catch (err) {
-      if (err instanceof GatewayError && err.code) log.rejected = REJECTED[err.code] ?? log.rejected
-      throw err
-    }
-    Object.assign(c.var.responseHeaders, admission.headers)
+    const request = c.var.request
+    const admission = await admitRequest(c, limiter, keys, request.model, chatDemand(request))
 
     const settle = (input: SettleInput) => {
       const s = admission.settle(input)

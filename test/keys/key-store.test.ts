@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GatewayError } from '../../src/errors.js'
 import { isModelAllowed } from '../../src/keys/grant.js'
 import { createKeyStore, type KeyStore } from '../../src/keys/key-store.js'
+import { chatDemand } from '../../src/limits/estimate-tokens.js'
 import { createLimiter } from '../../src/limits/limiter.js'
 import { StaleKey } from '../../src/limits/refusal.js'
 import { limitsConfigSchema } from '../../src/limits/config.js'
@@ -34,7 +35,7 @@ function keyStore(store: Store, config: Parameters<typeof createKeyStore>[0] = n
   keyStores.push(k)
   return k
 }
-const request = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }] }
+const request = chatDemand({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
 const limiterConfig = { limits: limitsConfigSchema.parse({}), models: [], providers: [] }
 
 describe('key store', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { budgetPeriod } from '../../src/limits/budget-period.js'
-import { countTextTokens, estimateInputTokens, estimateOutputTokens, reservedOutputTokens } from '../../src/limits/estimate-tokens.js'
+import { chatDemand, countTextTokens, embeddingsDemand, estimateInputTokens, estimateOutputTokens, reservedOutputTokens } from '../../src/limits/estimate-tokens.js'
+import type { ChatRequest } from '../../src/providers/types.js'
 import { formatDuration, rateLimitHeaders } from '../../src/limits/rate-limit-headers.js'
 import { bucketsFor, DAY_MS, HOUR_MS, parseField, rowField } from '../../src/limits/usage-buckets.js'
 
@@ -63,12 +64,22 @@ describe('token estimates', () => {
   })
 
   it('reserve max_completion_tokens, else max_tokens, else the configured reserve, per choice', () => {
-    expect(reservedOutputTokens({ model: 'm', messages: [], max_tokens: 10, max_completion_tokens: 20 }, 99)).toBe(20)
-    expect(reservedOutputTokens({ model: 'm', messages: [], max_tokens: 10 }, 99)).toBe(10)
-    expect(reservedOutputTokens({ model: 'm', messages: [], n: 3 }, 99)).toBe(297)
+    const chat = (extra: Partial<ChatRequest>) => chatDemand({ model: 'm', messages: [], ...extra })
+    expect(reservedOutputTokens(chat({ max_tokens: 10, max_completion_tokens: 20 }), 99)).toBe(20)
+    expect(reservedOutputTokens(chat({ max_tokens: 10 }), 99)).toBe(10)
+    expect(reservedOutputTokens(chat({ n: 3 }), 99)).toBe(297)
     // The configured reserve gives way to a small tpm limit; a cap the client chose does not.
-    expect(reservedOutputTokens({ model: 'm', messages: [] }, 1024, 300)).toBe(300)
-    expect(reservedOutputTokens({ model: 'm', messages: [], max_tokens: 500 }, 1024, 300)).toBe(500)
+    expect(reservedOutputTokens(chat({}), 1024, 300)).toBe(300)
+    expect(reservedOutputTokens(chat({ max_tokens: 500 }), 1024, 300)).toBe(500)
+  })
+
+  it('count embeddings inputs: texts with the tokenizer, token ids one each, and no answer', () => {
+    const texts = embeddingsDemand({ model: 'e', input: ['Hello there', 'General Kenobi'] })
+    expect(texts.inputTokens()).toBe(countTextTokens('Hello there') + countTextTokens('General Kenobi'))
+    expect(reservedOutputTokens(texts, 1024)).toBe(0)
+    expect(embeddingsDemand({ model: 'e', input: 'Hello there' }).inputTokens()).toBe(countTextTokens('Hello there'))
+    expect(embeddingsDemand({ model: 'e', input: [1, 2, 3] }).inputTokens()).toBe(3)
+    expect(embeddingsDemand({ model: 'e', input: [[1, 2], [3]] }).inputTokens()).toBe(3)
   })
 
   it('count an answer without reported usage', () => {

@@ -9,6 +9,7 @@ import { startReplica, type Replica } from './helpers/replica.js'
 
 const KEY_A = 'sk-test-burst-a-0123456789abcdef'
 const KEY_B = 'sk-test-burst-b-0123456789abcdef'
+const KEY_C = 'sk-test-burst-c-0123456789abcdef'
 let redis: RedisServer
 let up: FakeOpenAI
 let replicas: Replica[]
@@ -24,6 +25,7 @@ beforeAll(async () => {
       keys: [
         { key: KEY_A, name: 'burst-rpm', team: 'burst-team', limits: { rpm: 200 } },
         { key: KEY_B, name: 'burst-conc', limits: { max_concurrency: 7 } },
+        { key: KEY_C, name: 'burst-unlimited' },
       ],
     },
     providers: [{ name: 'openai', type: 'openai', base_url: up.baseURL, api_key: 'sk-upstream' }],
@@ -69,7 +71,7 @@ describe('two replicas sharing one Redis', { timeout: 120_000 }, () => {
   })
 
   it('admit exactly a global per-model rpm across keys', async () => {
-    const { ok } = await burst(KEY_B, 'gpt-4o', 300)
+    const { ok } = await burst(KEY_C, 'gpt-4o', 300)
     expect(ok).toBe(120)
   })
 
@@ -95,7 +97,7 @@ describe('two replicas sharing one Redis', { timeout: 120_000 }, () => {
   })
 
   it('sends OpenAI rate-limit headers on a successful answer, read through the openai SDK', async () => {
-    const client = new OpenAI({ baseURL: replicas[1]!.baseURL, apiKey: KEY_B, maxRetries: 0 })
+    const client = new OpenAI({ baseURL: replicas[1]!.baseURL, apiKey: KEY_C, maxRetries: 0 })
     const { response } = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }).withResponse().catch((e) => {
       // The model window is spent by the burst above: a 429 still carries the headers.
       if (e instanceof OpenAI.RateLimitError) return { response: { headers: e.headers } }

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { createKeyStore } from '../../src/keys/key-store.js'
 import { limitsConfigSchema } from '../../src/limits/config.js'
+import { chatDemand } from '../../src/limits/estimate-tokens.js'
 import { createLimiter } from '../../src/limits/limiter.js'
 import { createUsage } from '../../src/limits/usage.js'
 import { createPricing } from '../../src/pricing/price-table.js'
@@ -23,7 +24,7 @@ const config = {
   providers: [{ name: 'openai', type: 'openai' }],
 }
 const pricing = createPricing([{ model: 'gpt-4o-mini', input_per_mtok: 1000, output_per_mtok: 1000 }])
-const request = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 5 }
+const request = chatDemand({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 })
 
 async function roundTrip(url: string) {
   const store = createStore({ redis_url: url, command_timeout_ms: 1000, key_prefix: 'topo:' })
