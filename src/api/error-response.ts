@@ -19,17 +19,17 @@ export const errorResponse = (logger: Logger) =>
       if (status === 413) gwErr = new GatewayError(413, 'invalid_request_error', 'request_too_large', 'The request body is larger than this gateway accepts.')
       else {
         gwErr = internalError(err)
-        logger.error({ requestId: c.var.requestId, err: { type: err.name, message: err.message, stack: err.stack } }, 'unexpected error')
+        logger.error({ requestId: c.get('requestId'), err: { type: err.name, message: err.message, stack: err.stack } }, 'unexpected error')
       }
     }
-    const log = c.var.log
+    const log = c.get('log')
     if (log) {
       log.status = gwErr.status
       log.errorCode = gwErr.code ?? gwErr.type
     }
-    const body = c.var.api === 'anthropic' ? anthropicErrorBody(gwErr) : openaiErrorBody(gwErr)
+    const body = c.get('api') === 'anthropic' ? anthropicErrorBody(gwErr) : openaiErrorBody(gwErr)
     return new Response(JSON.stringify(body), {
       status: gwErr.status,
-      headers: { 'content-type': 'application/json', ...c.var.responseHeaders, ...gwErr.headers },
+      headers: { 'content-type': 'application/json', ...c.get('responseHeaders'), ...gwErr.headers },
     })
   }

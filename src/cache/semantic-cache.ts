@@ -17,7 +17,7 @@ import { englishWordRanks } from './verify/word-ranks.js'
 
 export type LookupRequest = {
   request: Readonly<ChatRequest>
-  /** The model's effective cache config (c.var.model.cache). */
+  /** The model's effective cache config (c.get('model').cache). */
   config: CacheConfig
   /** Tenant partition, see namespaceFor(). */
   namespace: string

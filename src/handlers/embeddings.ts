@@ -18,7 +18,7 @@ const embeddingsSchema = z.looseObject({
 /** POST /v1/embeddings: validated, then routed like chat (same targets, retries and fallback). */
 export const embeddingsHandler = (rt: Runtime): Handler<AppEnv> =>
   async function embeddings(c) {
-    c.var.log.api = 'embeddings'
+    c.get('log').api = 'embeddings'
     if (!c.req.header('content-type')?.toLowerCase().includes('application/json'))
       throw new GatewayError(415, 'invalid_request_error', 'unsupported_media_type', "Send the request body as JSON with 'Content-Type: application/json'.")
     const body = await readJsonBody(c, rt.config.server.body_limit_bytes)
@@ -30,16 +30,16 @@ export const embeddingsHandler = (rt: Runtime): Handler<AppEnv> =>
     const req = parsed.data as EmbeddingsRequest
     const model = rt.models.get(req.model)
     if (!model) throw modelNotFound(req.model)
-    c.var.log.model = model.name
+    c.get('log').model = model.name
     const { response, target, attempts } = await rt.router.embed(req, model.route, {
       signal: clientSignal(c),
-      headers: { 'x-request-id': c.var.requestId },
-      log: c.var.log,
+      headers: { 'x-request-id': c.get('requestId') },
+      log: c.get('log'),
     })
-    c.var.log.provider = target.provider.name
-    c.var.log.inputTokens = response.usage?.prompt_tokens
+    c.get('log').provider = target.provider.name
+    c.get('log').inputTokens = response.usage?.prompt_tokens
     return c.json(response, 200, {
-      ...c.var.responseHeaders,
+      ...c.get('responseHeaders'),
       'x-switchyard-provider': target.provider.name,
       'x-switchyard-target-model': target.model,
       'x-switchyard-attempts': String(attempts),

@@ -11,7 +11,7 @@ export const adminAuth = (adminKey: string): MiddlewareHandler<AppEnv> => {
     if (!expected) throw new GatewayError(403, 'permission_error', 'admin_disabled', 'The admin API is disabled: set auth.admin_key.')
     const presented = presentedKey(c)
     if (!presented || !sameDigest(hashSecret(presented), expected)) {
-      if (c.var.log) c.var.log.rejected = 'auth'
+      if (c.get('log')) c.get('log').rejected = 'auth'
       throw new GatewayError(401, 'authentication_error', 'invalid_admin_key', 'Incorrect admin key provided.')
     }
     await next()

@@ -17,7 +17,7 @@ const encoder = new TextEncoder()
 export const api = (codec: ApiCodec, models: ModelTable, bodyLimitBytes = 4 * 1024 * 1024): MiddlewareHandler<AppEnv> => {
   return async function api(c, next) {
     c.set('api', codec.name)
-    const log = c.var.log
+    const log = c.get('log')
     log.api = codec.name
     const type = c.req.header('content-type')
     if (!type || !type.toLowerCase().includes('application/json'))
@@ -31,14 +31,14 @@ export const api = (codec: ApiCodec, models: ModelTable, bodyLimitBytes = 4 * 10
     c.set('model', model)
 
     await next()
-    const outcome = c.var.outcome
+    const outcome = c.get('outcome')
     if (c.error) {
       // A step failed on the way out after the route produced a stream: end the upstream call now.
       if (outcome?.kind === 'stream') void outcome.chunks[Symbol.asyncIterator]().return?.()
       return
     }
     const headers: Record<string, string> = {
-      ...c.var.responseHeaders,
+      ...c.get('responseHeaders'),
       'x-switchyard-provider': outcome.provider,
       'x-switchyard-target-model': outcome.targetModel,
       'x-switchyard-attempts': String(outcome.attempts),
@@ -57,7 +57,7 @@ export const api = (codec: ApiCodec, models: ModelTable, bodyLimitBytes = 4 * 10
     let ended!: () => void
     c.set('streamEnd', new Promise<void>((resolve) => (ended = resolve)))
     const frames = codec.encodeStream(outcome.chunks, request)[Symbol.asyncIterator]()
-    const startedAt = c.var.startedAt
+    const startedAt = c.get('startedAt')
     let first = true
     const body2 = new ReadableStream<Uint8Array>({
       async pull(controller) {

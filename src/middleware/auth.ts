@@ -14,7 +14,7 @@ export function presentedKey(c: Context): string | undefined {
 
 export function setPrincipal(c: Context<AppEnv>, principal: Principal): void {
   c.set('principal', principal)
-  const log = c.var.log
+  const log = c.get('log')
   log.keyId = principal.id
   log.keyName = principal.name
   log.team = principal.team
@@ -34,14 +34,14 @@ export const auth = (keys: KeyStore): MiddlewareHandler<AppEnv> => {
   return async function auth(c, next) {
     const secret = presentedKey(c)
     if (!secret) {
-      c.var.log.rejected = 'auth'
+      c.get('log').rejected = 'auth'
       throw new GatewayError(401, 'authentication_error', 'invalid_api_key', "You didn't provide an API key. Send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.")
     }
     let principal: Principal
     try {
       principal = await keys.authenticate(secret)
     } catch (err) {
-      if (err instanceof GatewayError && err.status === 401) c.var.log.rejected = 'auth'
+      if (err instanceof GatewayError && err.status === 401) c.get('log').rejected = 'auth'
       throw err
     }
     setPrincipal(c, principal)

@@ -44,16 +44,16 @@ function readDirectives(c: Context<AppEnv>, maxTtl: number): Directives {
  */
 export const cache = (semanticCache: SemanticCache): MiddlewareHandler<AppEnv> => {
   return async function cache(c, next) {
-    const config = c.var.model.cache
+    const config = c.get('model').cache
     if (!config.enabled || !(config.exact.enabled || config.semantic.enabled)) {
       await next()
       return
     }
     const directives = readDirectives(c, config.max_ttl_seconds)
-    const request = c.var.request
-    const log = c.var.log
+    const request = c.get('request')
+    const log = c.get('log')
     const report = (result: CacheResult) => {
-      c.var.responseHeaders['x-switchyard-cache'] = result
+      c.get('responseHeaders')['x-switchyard-cache'] = result
       log.cache = result
     }
     // Several sampled choices are asked to differ; one stored answer cannot stand for them.
@@ -65,8 +65,8 @@ export const cache = (semanticCache: SemanticCache): MiddlewareHandler<AppEnv> =
     const found = await semanticCache.lookup({
       request,
       config,
-      namespace: namespaceFor(config.scope, c.var.principal),
-      policyId: c.var.guardrail?.policyId ?? 'none',
+      namespace: namespaceFor(config.scope, c.get('principal')),
+      policyId: c.get('guardrail')?.policyId ?? 'none',
       skipLookup: directives.noCache,
       threshold: directives.threshold,
     })
@@ -75,7 +75,7 @@ export const cache = (semanticCache: SemanticCache): MiddlewareHandler<AppEnv> =
       report(found.result)
       if (found.result === 'semantic-hit') {
         log.cacheScore = Math.round(found.score * 10_000) / 10_000
-        c.var.responseHeaders['x-switchyard-cache-similarity'] = found.score.toFixed(4)
+        c.get('responseHeaders')['x-switchyard-cache-similarity'] = found.score.toFixed(4)
       }
       c.set('outcome', replayOutcome(found.completion, request, found.result))
       return
@@ -83,10 +83,10 @@ export const cache = (semanticCache: SemanticCache): MiddlewareHandler<AppEnv> =
     report(directives.noCache ? 'bypass' : 'miss')
     await next()
     if (directives.noStore || c.error) return
-    const outcome = c.var.outcome
+    const outcome = c.get('outcome')
     if (!outcome) return
     const ttl = directives.ttl ?? config.ttl_seconds
-    const flagged = () => c.var.guardrail?.flagged === true
+    const flagged = () => c.get('guardrail')?.flagged === true
     if (outcome.kind === 'json') {
       if (!flagged() && isStorable(outcome.completion, config)) void semanticCache.store(found.probe, outcome.completion, ttl)
       return

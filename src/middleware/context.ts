@@ -23,12 +23,12 @@ export const context = (opts: ContextOptions): MiddlewareHandler<AppEnv> => {
     await next()
     c.res.headers.set('x-request-id', requestId)
     log.status ??= c.res.status
-    const startedAt = c.var.startedAt
+    const startedAt = c.get('startedAt')
     const finish = () => {
       log.durationMs = performance.now() - startedAt
       opts.onFinish(log)
     }
-    const end = c.var.streamEnd
+    const end = c.get('streamEnd')
     if (end) void end.then(finish)
     else finish()
   }

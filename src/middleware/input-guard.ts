@@ -13,16 +13,16 @@ import type { GuardrailPolicies } from '../guardrails/policy.js'
  */
 export const inputGuard = (policies: GuardrailPolicies): MiddlewareHandler<AppEnv> => {
   return async function inputGuard(c, next) {
-    const policy = policies.resolve(c.var.model.guardrails, c.get('principal')?.guardrails)
-    const guarded = guardRequest(policy, c.var.request)
-    const log = c.var.log
+    const policy = policies.resolve(c.get('model').guardrails, c.get('principal')?.guardrails)
+    const guarded = guardRequest(policy, c.get('request'))
+    const log = c.get('log')
     for (const t of guarded.triggers) log.guardrails.push(t)
     c.set('guardrail', { flagged: guarded.triggers.length > 0, policyId: policy.id })
     if (guarded.blockedBy !== undefined) {
       log.rejected = 'guardrail'
       throw guardrailBlocked(guarded.blockedBy)
     }
-    if (guarded.request !== c.var.request) c.set('request', guarded.request)
+    if (guarded.request !== c.get('request')) c.set('request', guarded.request)
 
     await next()
     const vault = guarded.vault

@@ -15,12 +15,12 @@ export const outputGuard = (policies: GuardrailPolicies): MiddlewareHandler<AppE
     const policyId = c.get('guardrail')?.policyId
     const pii = policyId === undefined ? undefined : policies.get(policyId)?.pii
     if (c.error || outcome === undefined || pii === undefined || pii.outputAction === 'off') return
-    const log = c.var.log
+    const log = c.get('log')
     c.set(
       'outcome',
       screenOutcome(outcome, pii, (trigger) => {
         log.guardrails.push(trigger)
-        c.set('guardrail', { ...c.var.guardrail, flagged: true })
+        c.set('guardrail', { ...c.get('guardrail'), flagged: true })
       }),
     )
   }
