@@ -36,14 +36,14 @@ const toCounts = (u: Usage): TokenCounts => ({
  * (embeddings): they settle the admission themselves.
  */
 export async function admitRequest(c: Context<AppEnv>, limiter: Limiter, keys: KeyStore, model: string, demand: Demand): Promise<Admission> {
-  let principal: Principal = c.var.principal
+  let principal: Principal = c.get('principal')
   try {
     for (let attempt = 0; ; attempt++) {
       if (!isModelAllowed(principal, model))
         throw new GatewayError(403, 'permission_error', 'model_not_allowed', `This API key is not allowed to use the model '${model}'.`, { param: 'model' })
       try {
         const admission = await limiter.admit(principal, demand, model)
-        Object.assign(c.var.responseHeaders, admission.headers)
+        Object.assign(c.get('responseHeaders'), admission.headers)
         return admission
       } catch (err) {
         if (!(err instanceof StaleKey)) throw err
@@ -55,7 +55,8 @@ export async function admitRequest(c: Context<AppEnv>, limiter: Limiter, keys: K
       }
     }
   } catch (err) {
-    if (err instanceof GatewayError && err.code) c.var.log.rejected = REJECTED[err.code] ?? c.var.log.rejected
+    const log = c.get('log')
+    if (err instanceof GatewayError && err.code) log.rejected = REJECTED[err.code] ?? log.rejected
     throw err
   }
 }
@@ -66,8 +67,8 @@ export async function admitRequest(c: Context<AppEnv>, limiter: Limiter, keys: K
  */
 export const limits = (limiter: Limiter, keys: KeyStore): MiddlewareHandler<AppEnv> => {
   return async function limits(c, next) {
-    const log = c.var.log
-    const request = c.var.request
+    const log = c.get('log')
+    const request = c.get('request')
     const admission = await admitRequest(c, limiter, keys, request.model, chatDemand(request))
 
     const settle = (input: SettleInput) => {
@@ -93,11 +94,11 @@ export const limits = (limiter: Limiter, keys: KeyStore): MiddlewareHandler<AppE
 
     try {
       await next()
-      const outcome = c.error ? undefined : c.var.outcome
+      const outcome = c.error ? undefined : c.get('outcome')
       if (!outcome) return
       where = { targetModel: outcome.targetModel, provider: outcome.provider }
       // A cache hit spends no upstream tokens: free unless the model's cache.count_hits says to count it anyway.
-      cached = (outcome.cache === 'hit' || outcome.cache === 'semantic-hit') && !c.var.model.cache.count_hits
+      cached = (outcome.cache === 'hit' || outcome.cache === 'semantic-hit') && !c.get('model').cache.count_hits
       if (outcome.kind === 'json') {
         const usage = outcome.completion.usage
         settle(cached ? { free: true } : { ...where, usage: usage ? toCounts(usage) : estimated(c, log, () => estimateOutputTokens(outcome.completion)) })
@@ -126,7 +127,7 @@ export const limits = (limiter: Limiter, keys: KeyStore): MiddlewareHandler<AppE
 /** Counts for an answer the provider did not report usage for: accounting's estimate if it made one, else ours. */
 function estimated(c: Context<AppEnv>, log: RequestLog, output: () => number): TokenCounts {
   return {
-    inputTokens: log.inputTokens ?? estimateInputTokens(c.var.request),
+    inputTokens: log.inputTokens ?? estimateInputTokens(c.get('request')),
     outputTokens: log.outputTokens ?? output(),
     cachedInputTokens: log.cachedInputTokens ?? 0,
   }
