@@ -75,13 +75,15 @@ export function compileRuntime(
       route: routes.get(m.name)!,
     })
   }
-  const retired: Array<{ close(): Promise<void> }> = [...(opts.previous?.providers ?? new Map()).entries()]
+  const retired: Array<{ close(): Promise<void> | void }> = [...(opts.previous?.providers ?? new Map()).entries()]
     .filter(([name, p]) => providers.get(name) !== p)
     .map(([, p]) => p)
   const previous = opts.previous as RuntimeInternal | undefined
   const storeJson = JSON.stringify(config.store)
   const keepStore = previous !== undefined && previous.storeJson === storeJson
   const store = keepStore ? previous.store : createStore(config.store, { logger: opts.logger })
+  // The previous config's keys and limiter go once its requests have settled; a replaced store after them.
+  if (previous) retired.push(previous.keys, { close: () => previous.limiter.close(config.server.drain_timeout_ms) })
   if (previous && !keepStore) retired.push(previous.store)
   // The embedders and index cost memory and start-up time: build them only when some model uses the cache.
   const cacheWanted = [...models.values()].some((m) => m.cache.enabled)
@@ -89,6 +91,8 @@ export function compileRuntime(
   const keepCache = previous !== undefined && previous.cacheJson === cacheJson
   const cache = keepCache ? previous.cache : cacheWanted ? createSemanticCache(config, { logger: opts.logger }) : undefined
   if (previous?.cache && !keepCache) retired.push(previous.cache)
+  const keys = createKeyStore(config, store)
+  const limiter = createLimiter(config, store, pricing, { logger: opts.logger })
   const runtime: RuntimeInternal = {
     config,
     configDir: opts.configDir,
@@ -98,8 +102,8 @@ export function compileRuntime(
     pricing,
     router,
     store,
-    keys: createKeyStore(config, store),
-    limiter: createLimiter(config, store, pricing, { logger: opts.logger }),
+    keys,
+    limiter,
     usage: createUsage(config, store),
     guardrails: previous?.guardrails ?? new GuardrailPolicies(loadGuardrailModels()),
     cache,
@@ -109,6 +113,8 @@ export function compileRuntime(
     retired,
     async close() {
       await Promise.allSettled([...providers.values()].map((p) => p.close()))
+      keys.close()
+      await limiter.close(config.server.drain_timeout_ms) // flush queued settles before the store goes
       await Promise.allSettled([cache?.close(), store.close()])
     },
   }
@@ -118,8 +124,8 @@ export function compileRuntime(
 /** Closes the providers (and store or cache) a reload replaced, once the old runtime has no requests left. */
 export async function retireReplaced(next: Runtime): Promise<void> {
   const internal = next as RuntimeInternal
-  await Promise.allSettled(internal.retired.map((p) => p.close()))
+  for (const r of internal.retired) await Promise.resolve(r.close()).catch(() => undefined)
   internal.retired = []
 }
 
-type RuntimeInternal = Runtime & { pool: ProviderPool; retired: Array<{ close(): Promise<void> }>; storeJson: string; cacheJson: string }
+type RuntimeInternal = Runtime & { pool: ProviderPool; retired: Array<{ close(): Promise<void> | void }>; storeJson: string; cacheJson: string }

@@ -47,6 +47,8 @@ export async function startGateway(opts: {
     return buildApp(rt, telemetry.compile(rt))
   }
   let app = build(runtime)
+  // Limits must not fall back to the local limiter just because Redis is still connecting at start.
+  if (runtime.store.backend === 'redis' && !(await runtime.store.ready(5000))) logger.warn('redis is not reachable yet; limits follow limits.on_store_error until it is')
 
   const server: ServerType = serve({ fetch: (req, env2) => app.fetch(req, env2), hostname: loaded.config.server.host, port: loaded.config.server.port })
   await new Promise<void>((resolve, reject) => {

@@ -2,6 +2,8 @@ import type { Handler } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../app-env.js'
 import { clientSignal, readJsonBody } from '../api/client-request.js'
+import { embeddingsDemand } from '../limits/estimate-tokens.js'
+import { admitRequest } from '../middleware/limits.js'
 import { paramOf } from '../api/openai-chat/chat-request-schema.js'
 import { badRequest, GatewayError, modelNotFound } from '../errors.js'
 import type { EmbeddingsRequest } from '../providers/types.js'
@@ -15,7 +17,7 @@ const embeddingsSchema = z.looseObject({
   user: z.string().optional(),
 })
 
-/** POST /v1/embeddings: validated, then routed like chat (same targets, retries and fallback). */
+/** POST /v1/embeddings: validated, admitted by the same limits and budgets as chat, then routed like chat. */
 export const embeddingsHandler = (rt: Runtime): Handler<AppEnv> =>
   async function embeddings(c) {
     c.get('log').api = 'embeddings'
@@ -31,15 +33,29 @@ export const embeddingsHandler = (rt: Runtime): Handler<AppEnv> =>
     const model = rt.models.get(req.model)
     if (!model) throw modelNotFound(req.model)
     c.get('log').model = model.name
-    const { response, target, attempts } = await rt.router.embed(req, model.route, {
-      signal: clientSignal(c),
-      headers: { 'x-request-id': c.get('requestId') },
-      log: c.get('log'),
-    })
+    const admission = await admitRequest(c, rt.limiter, rt.keys, model.name, embeddingsDemand(req))
+    let routed
+    try {
+      routed = await rt.router.embed(req, model.route, {
+        signal: clientSignal(c),
+        headers: { 'x-request-id': c.get('requestId') },
+        log: c.get('log'),
+      })
+      const settled = admission.settle({
+        usage: { inputTokens: routed.response.usage?.prompt_tokens ?? 0, outputTokens: 0 },
+        targetModel: routed.target.model,
+        provider: routed.target.provider.name,
+      })
+      c.get('log').costUsd = settled.costUsd
+    } finally {
+      admission.settle({ free: true }) // no-op once settled: a failed call frees its reservation
+    }
+    const { response, target, attempts } = routed
     c.get('log').provider = target.provider.name
     c.get('log').inputTokens = response.usage?.prompt_tokens
     return c.json(response, 200, {
       ...c.get('responseHeaders'),
+      ...admission.headers,
       'x-switchyard-provider': target.provider.name,
       'x-switchyard-target-model': target.model,
       'x-switchyard-attempts': String(attempts),
