@@ -83,7 +83,6 @@ const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcess
 const tracing: Tracing = {
   tracer: provider.getTracer('bench'),
   propagator: new W3CTraceContextPropagator(),
-  forceFlush: () => provider.forceFlush(),
   shutdown: () => provider.shutdown(),
 }
 // The steps src/app.ts puts on an API route, one span each.

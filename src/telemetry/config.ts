@@ -41,6 +41,4 @@ export const telemetryConfigSchema = z
   })
   .strict()
 
-export type TelemetryConfig = z.infer<typeof telemetryConfigSchema>
-export type MetricsConfig = z.infer<typeof metricsSchema>
 export type TracingConfig = z.infer<typeof tracingSchema>

@@ -1,7 +1,7 @@
 import type { RequestLog } from '../request-log.js'
 
 /** A client that went away mid-stream: recorded, but not the gateway's failure. */
-export const CLIENT_CLOSED = 'client_closed'
+const CLIENT_CLOSED = 'client_closed'
 
 const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx']
 

@@ -5,7 +5,7 @@ import type { UpstreamDirectory } from './upstream-directory.js'
 
 export type GenAiOperation = 'chat' | 'embeddings'
 
-export type PendingUpstream = { readonly span: Span; endTime: number | undefined }
+type PendingUpstream = { readonly span: Span; endTime: number | undefined }
 
 /** What one traced request shares between its request span, its step spans and its upstream spans. */
 export type RequestTrace = {

@@ -25,7 +25,7 @@ export class SeriesCache<T> {
 }
 
 /** The label value standing for every name past the cap. */
-export const OTHER = '_other'
+const OTHER = '_other'
 
 /**
  * Label values that are not known at config load (key and team names: virtual keys are created at run time)

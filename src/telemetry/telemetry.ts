@@ -11,9 +11,9 @@ import { createMetrics, type GatewayMetrics, type ScrapeSources } from './metric
 import { requestLogLine } from './request-log-line.js'
 import { RequestMetrics } from './request-metrics.js'
 import { endRequestTrace, startRequestTrace } from './request-span.js'
+import { registerTrace, unregisterTrace, type RequestTrace } from './request-trace.js'
 import { RouterTelemetry } from './router-telemetry.js'
 import { traceStep } from './step-span.js'
-import { registerTrace, unregisterTrace, type RequestTrace } from './request-trace.js'
 import { createTracing, type Tracing } from './tracing.js'
 import { UpstreamDirectory } from './upstream-directory.js'
 import { useUpstreamSpans } from './upstream-spans.js'
@@ -125,11 +125,6 @@ export class Telemetry {
       traceStep: tracing ? traceStep : (step) => step,
       metrics: metricsOn ? { path: cfg.metrics.path, handler: metricsHandler({ scrape: this.scrape, contentType: this.metrics.registry.contentType, bearerToken: cfg.metrics.bearer_token }) } : undefined,
     }
-  }
-
-  /** Sends every finished span now (tests, and before exit). */
-  async flush(): Promise<void> {
-    await this.tracing?.tracing.forceFlush()
   }
 
   async close(): Promise<void> {

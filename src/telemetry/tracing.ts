@@ -19,7 +19,6 @@ const SERVICE_VERSION = '0.1.0'
 export type Tracing = {
   readonly tracer: Tracer
   readonly propagator: W3CTraceContextPropagator
-  forceFlush(): Promise<void>
   shutdown(): Promise<void>
 }
 
@@ -42,7 +41,6 @@ export function createTracing(cfg: TracingConfig, opts: { exporter?: SpanExporte
   return {
     tracer: provider.getTracer('switchyard', SERVICE_VERSION),
     propagator: new W3CTraceContextPropagator(),
-    forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   }
 }

@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '../config/schema.js'
 
 /** A configured provider as telemetry names it. */
-export type UpstreamInfo = {
+type UpstreamInfo = {
   /** The provider's name in config (`providers[].name`). */
   name: string
   /** OTel `gen_ai.provider.name`: the well-known value for OpenAI and Anthropic, else the configured name. */
