@@ -1,4 +1,4 @@
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base'
+import { createRequire } from 'node:module'
 import type { ChatCompletion, ChatMessage, ChatRequest, EmbeddingsRequest } from '../providers/types.js'
 
 // Estimates for the token reservation made before a call; the real usage replaces them afterwards, so they
@@ -11,7 +11,15 @@ const PER_REPLY = 3
 // What OpenAI bills for a low-detail image; a fair middle for an estimate.
 const PER_IMAGE = 85
 
+// The o200k vocabulary costs ~70 MB of memory: load it on first use, so a gateway without token limits never does.
+let countTokens: ((text: string) => number) | undefined
+function tokenizer(): (text: string) => number {
+  countTokens ??= (createRequire(import.meta.url)('gpt-tokenizer/encoding/o200k_base') as { countTokens(text: string): number }).countTokens
+  return countTokens
+}
+
 export function countTextTokens(text: string): number {
+  const countTokens = tokenizer()
   if (text.length <= EXACT_CHARS) return countTokens(text)
   return Math.ceil((countTokens(text.slice(0, EXACT_CHARS)) * text.length) / EXACT_CHARS)
 }

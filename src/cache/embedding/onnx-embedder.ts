@@ -1,4 +1,4 @@
-import ort from 'onnxruntime-node'
+import type * as Ort from 'onnxruntime-node'
 import type { Embedder } from './embedder.js'
 import type { TextTokenizer } from './text-tokenizer.js'
 
@@ -20,7 +20,9 @@ export type OnnxEmbedderOptions = {
  * whose first output is the token states (`last_hidden_state`), pooled here by mean or CLS.
  */
 export async function createOnnxEmbedder(opts: OnnxEmbedderOptions): Promise<Embedder> {
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
+  // Imported here, not at the top: the runtime costs memory that a gateway with the cache off should not pay.
+  const ort = (await import('onnxruntime-node')).default
+  const sessionOptions: Ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: opts.threads ?? 1,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
@@ -44,7 +46,7 @@ export async function createOnnxEmbedder(opts: OnnxEmbedderOptions): Promise<Emb
       })
     })
     const dims = [texts.length, width]
-    const feeds: Record<string, ort.Tensor> = {
+    const feeds: Record<string, Ort.Tensor> = {
       input_ids: new ort.Tensor('int64', ids, dims),
       attention_mask: new ort.Tensor('int64', mask, dims),
     }

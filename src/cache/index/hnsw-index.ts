@@ -1,12 +1,15 @@
-import usearch from 'usearch'
+import { createRequire } from 'node:module'
+import type Usearch from 'usearch'
 import type { VectorIndex } from './vector-index.js'
 
 /** Approximate search with usearch's HNSW graph: sub-millisecond at 100k+ vectors, where brute force is not. */
 export class HnswIndex implements VectorIndex {
-  private readonly index: InstanceType<typeof usearch.Index>
+  private readonly index: InstanceType<typeof Usearch.Index>
   private count = 0
 
   constructor(dimensions: number) {
+    // Loaded on first use: only namespaces past the brute-force size need the native module.
+    const usearch = createRequire(import.meta.url)('usearch') as typeof Usearch
     this.index = new usearch.Index({ dimensions, metric: usearch.MetricKind.IP, quantization: usearch.ScalarKind.F32, connectivity: 16, expansion_add: 128, expansion_search: 64, multi: false })
   }
 
