@@ -5,7 +5,7 @@
 //   BENCH_SECONDS=10 BENCH_RATE=1000 BENCH_CHAIN=full npm run bench
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
 import { fixedRate, maxThroughput, streamTtfb, type Summary } from './lib/load.js'
@@ -78,16 +78,28 @@ try {
   await redis?.stop()
 }
 
-console.log(`\nSwitchyard bench: chain=${chain}, ${seconds}s per phase, gateway on core 1, upstream + load on core 0 (${cores} cores)\n`)
-console.log(`${'phase'.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(6)}`)
-for (const [name, s] of Object.entries(results)) console.log(row(name, s))
-console.log('\noverhead (gateway − direct):')
+const lines: string[] = []
+const out = (line = '') => {
+  console.log(line)
+  lines.push(line)
+}
+out(`Switchyard bench: chain=${chain}, ${seconds}s per phase, gateway on core 1, upstream + load on core 0 (${cores} cores)`)
+out(`Run ${new Date().toISOString()}, Node ${process.version}, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+out()
+out(`${'phase'.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(6)}`)
+for (const [name, s] of Object.entries(results)) out(row(name, s))
+out()
+out('overhead (gateway − direct):')
 for (const phase of [`fixed ${rate}/s`, `stream TTFB ${streamConcurrency} conc`]) {
   const d = results[`direct ${phase}`]!
   const g = results[`gateway ${phase}`]!
-  console.log(`  ${phase.padEnd(28)} p50 +${fmt(g.p50 - d.p50)} ms   p99 +${fmt(g.p99 - d.p99)} ms`)
+  out(`  ${phase.padEnd(28)} p50 +${fmt(g.p50 - d.p50)} ms   p99 +${fmt(g.p99 - d.p99)} ms`)
 }
 const gmax = results[`gateway max ${connections} conns`]!
-console.log(`  max throughput through the gateway: ${Math.round(gmax.rps)} req/s (direct ${Math.round(results[`direct max ${connections} conns`]!.rps)})`)
-console.log(`  gateway peak RSS: ${peakRss.toFixed(0)} MB`)
+out(`  max throughput through the gateway: ${Math.round(gmax.rps)} req/s (direct ${Math.round(results[`direct max ${connections} conns`]!.rps)})`)
+out(`  gateway peak RSS: ${peakRss.toFixed(0)} MB`)
+writeFileSync(
+  `docs/bench-${chain}.md`,
+  `# Gateway overhead (chain: ${chain})\n\nWritten by \`BENCH_CHAIN=${chain} npm run bench\` (bench/run.ts); do not edit by hand. Targets and peers: README.md, "Benchmarks".\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`,
+)
 process.exit(0)
