@@ -74,12 +74,10 @@ const { eval: injEval } = loadInjectionSplit({ trainQuestions: TRAIN_QUESTIONS }
 type Scored = InjectionExample & { full: number; classifierOnly: number; heuristicOnly: number }
 const scored: Scored[] = injEval.map((e) => {
   const normalized = normalizeForInjection(e.text)
-  return {
-    ...e,
-    full: scoreInjection(models.classifier, e.text).score,
-    classifierOnly: scoreInjection(models.classifier, e.text).layer === 'heuristic' ? models.classifier.score(normalized, e.text) : scoreInjection(models.classifier, e.text).score,
-    heuristicOnly: (matchHeuristics(normalized)?.score ?? 0),
-  }
+  const verdict = scoreInjection(models.classifier, e.text)
+  // "Classifier only": when a heuristic decided, what the classifier alone says about the normalised text.
+  const classifierOnly = verdict.layer === 'heuristic' ? models.classifier.score(normalized, e.text) : verdict.score
+  return { ...e, full: verdict.score, classifierOnly, heuristicOnly: matchHeuristics(normalized)?.score ?? 0 }
 })
 const negatives = (rows: Scored[]) => rows.filter((r) => r.label === 0)
 /** Smallest threshold whose false-positive rate on `neg` is at most `fpr` (flagged = score ≥ threshold). */
@@ -206,5 +204,20 @@ for (const [name, fn] of checks) {
 out()
 if (allInput1k !== undefined)
   out(`Target: all input checks together p99 ≤ 2 ms for 1 KB on one core: CPU p99 ${ms(allInput1k.cpuP99)} (**${allInput1k.cpuP99 <= 2 ? 'met' : 'not met'}**), wall p99 ${ms(allInput1k.wallP99)} (**${allInput1k.wallP99 <= 2 ? 'met' : 'not met'}** on this shared machine).`)
+out()
+out('## Notes')
+out()
+out('- **Model selection.** Training never saw an evaluation row, but a handful of design choices (tagger feature sets,')
+out('  dropping faker augmentation, binary vs count features for the injection classifier) were compared on these')
+out('  evaluation numbers, so they are slightly optimistic as estimates for unseen data. The held-out set of the issue,')
+out('  which this repo does not have, is the real test.')
+out('- **Gazetteer.** The tagger’s name and city lists come from @faker-js/faker; the Presidio data was generated from')
+out('  Faker-style lists, so PERSON and LOCATION recall on real text is likely lower than here.')
+out('- **Ordinary imperative requests.** Attack sets are mostly imperative ("Write …", "Create …"); the benign training')
+out('  data adds everyday instructions, and the default threshold is calibrated on such hard negatives, yet short')
+out('  imperative requests and role-play ("Pretend you are a pirate …") are still the classifier’s typical false positives.')
+out('  Messages under four words are left to the heuristics. Use `injection.action: log` first and read the triggers.')
+out('- **Not measured here:** URL_CREDENTIALS, SECRET and DATE_OF_BIRTH (no labelled data; see the unit tests), and')
+out('  attacks in languages other than English and German.')
 out()
 writeFileSync(path.join(repoRoot, 'docs/guardrails-eval.md'), `${lines.join('\n')}\n`)
