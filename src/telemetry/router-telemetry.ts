@@ -51,13 +51,15 @@ export class RouterTelemetry implements RouterHooks {
     // made now with the attempt's start time.
     const pending = rt.pendingUpstream
     rt.pendingUpstream = undefined
+    // One clock for both ends: OTel's own default end time is anchored differently and can land before the start.
+    const endTime = performance.timeOrigin + performance.now()
     const span =
       pending?.span ??
       rt.tracing.tracer.startSpan(
         `${rt.operation ?? 'call'} ${target.model}`,
         {
           kind: SpanKind.CLIENT,
-          startTime: performance.timeOrigin + performance.now() - durationMs,
+          startTime: endTime - durationMs,
           attributes: { [ATTR_GEN_AI_PROVIDER_NAME]: rt.upstreams.genAiProvider(target.provider), ...(rt.operation && { [ATTR_GEN_AI_OPERATION_NAME]: rt.operation }) },
         },
         rt.ctx,
@@ -69,7 +71,7 @@ export class RouterTelemetry implements RouterHooks {
       if (result === 'failure') span.setStatus({ code: SpanStatusCode.ERROR })
     }
     // Still open only when it is a stream's HTTP exchange: undici ends that one when the stream ends.
-    if (!pending) span.end()
+    if (!pending) span.end(endTime)
     else if (pending.endTime !== undefined) span.end(pending.endTime)
   }
 
