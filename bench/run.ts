@@ -1,6 +1,9 @@
 // npm run bench: gateway overhead over a direct call to the same fake upstream.
 // Fake upstream and this load generator on core 0, the gateway alone on core 1 (taskset), as in
 // ../shared/docs/BENCHMARKS.md. Prints p50/p99, req/s and gateway − direct; figures, not assertions.
+// Beside the gateway it measures the floor (bench/floor-proxy.ts: Hono + undici and nothing else, on the same
+// core), so the report separates what the runtime costs from what Switchyard's chain adds. Max throughput uses
+// wrk when it is on PATH (apt-get install wrk): a Node load generator sharing core 0 tops out below the gateway.
 //
 //   BENCH_SECONDS=10 BENCH_RATE=1000 BENCH_CHAIN=full npm run bench
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
@@ -8,7 +11,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
-import { fixedRate, maxThroughput, streamTtfb, type Summary } from './lib/load.js'
+import { fixedRate, hasWrk, maxThroughput, streamTtfb, wrkThroughput, type Summary, type Target } from './lib/load.js'
 import { benchConfig, benchHeaders } from './lib/bench-config.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
@@ -41,6 +44,12 @@ function start(cmd: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ 
   })
 }
 
+/** User + system CPU seconds the process has used so far (/proc/PID/stat, in clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
@@ -58,22 +67,35 @@ writeFileSync(configFile, stringify(config))
 const gateway = await start([...pin(1), process.execPath, '--import', 'tsx', 'src/main.ts'], { SWITCHYARD_CONFIG: configFile, PORT: '0', LOG_LEVEL: 'info' }, /listening on/)
 const gatewayUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(gateway.line)?.[0]
 if (!gatewayUrl) throw new Error(`cannot read the gateway URL from: ${gateway.line}`)
+const floor = await start([...pin(1), process.execPath, '--import', 'tsx', 'bench/floor-proxy.ts', '--upstream', `http://127.0.0.1:${upstreamPort}`], {}, /"port"/)
+const floorPort = (JSON.parse(floor.line) as { port: number }).port
 
-const direct = { url: `http://127.0.0.1:${upstreamPort}/v1/chat/completions`, headers: {} }
-const through = { url: `${gatewayUrl}/v1/chat/completions`, headers: benchHeaders(chain) }
+const path = '/v1/chat/completions'
+const targets: Array<[string, Target, ChildProcess | undefined]> = [
+  ['direct', { url: `http://127.0.0.1:${upstreamPort}${path}`, headers: {} }, undefined],
+  ['floor', { url: `http://127.0.0.1:${floorPort}${path}`, headers: {} }, floor.proc],
+  ['gateway', { url: `${gatewayUrl}${path}`, headers: benchHeaders(chain) }, gateway.proc],
+]
+const closedLoop = hasWrk ? wrkThroughput : maxThroughput
 
 const results: Record<string, Summary> = {}
+const cpuPerRequestUs: Record<string, number> = {}
 let peakRss = 0
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(gateway.proc.pid!))), 250)
 try {
-  for (const [name, t] of [['direct', direct], ['gateway', through]] as const) {
-    results[`${name} fixed ${rate}/s`] = await fixedRate(t, rate, seconds)
-    results[`${name} max ${connections} conns`] = await maxThroughput(t, connections, seconds)
+  for (const [name, t, proc] of targets) {
+    // Warm up (JIT, pools, anything loaded on first use) before anything is recorded.
+    await closedLoop(t, connections, 3, 0)
+    const cpuBefore = proc ? cpuSeconds(proc.pid!) : 0
+    results[`${name} fixed ${rate}/s`] = await fixedRate(t, rate, seconds, 0)
+    if (proc) cpuPerRequestUs[name] = ((cpuSeconds(proc.pid!) - cpuBefore) * 1e6) / (rate * seconds)
+    results[`${name} max ${connections} conns`] = await closedLoop(t, connections, seconds)
     results[`${name} stream TTFB ${streamConcurrency} conc`] = await streamTtfb(t, streamConcurrency, seconds)
   }
 } finally {
   clearInterval(sampler)
   gateway.proc.kill('SIGTERM')
+  floor.proc.kill('SIGTERM')
   upstream.proc.kill('SIGTERM')
   await redis?.stop()
 }
@@ -83,21 +105,28 @@ const out = (line = '') => {
   console.log(line)
   lines.push(line)
 }
-out(`Switchyard bench: chain=${chain}, ${seconds}s per phase, gateway on core 1, upstream + load on core 0 (${cores} cores)`)
+out(`Switchyard bench: chain=${chain}, ${seconds}s per phase, gateway on core 1, upstream + load on core 0 (${cores} cores); max throughput by ${hasWrk ? 'wrk' : 'a Node closed loop'}`)
 out(`Run ${new Date().toISOString()}, Node ${process.version}, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
 out()
 out(`${'phase'.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(6)}`)
 for (const [name, s] of Object.entries(results)) out(row(name, s))
 out()
-out('overhead (gateway − direct):')
-for (const phase of [`fixed ${rate}/s`, `stream TTFB ${streamConcurrency} conc`]) {
-  const d = results[`direct ${phase}`]!
-  const g = results[`gateway ${phase}`]!
-  out(`  ${phase.padEnd(28)} p50 +${fmt(g.p50 - d.p50)} ms   p99 +${fmt(g.p99 - d.p99)} ms`)
+const maxRps = (name: string) => Math.round(results[`${name} max ${connections} conns`]!.rps)
+for (const [a, b, what] of [
+  ['gateway', 'direct', 'overhead (gateway − direct)'],
+  ['floor', 'direct', 'floor: Hono + undici alone (floor − direct)'],
+  ['gateway', 'floor', "Switchyard's chain (gateway − floor)"],
+] as const) {
+  out(`${what}:`)
+  for (const phase of [`fixed ${rate}/s`, `stream TTFB ${streamConcurrency} conc`]) {
+    const x = results[`${a} ${phase}`]!
+    const y = results[`${b} ${phase}`]!
+    out(`  ${phase.padEnd(28)} p50 +${fmt(x.p50 - y.p50)} ms   p99 +${fmt(x.p99 - y.p99)} ms`)
+  }
 }
-const gmax = results[`gateway max ${connections} conns`]!
-out(`  max throughput through the gateway: ${Math.round(gmax.rps)} req/s (direct ${Math.round(results[`direct max ${connections} conns`]!.rps)})`)
-out(`  gateway peak RSS: ${peakRss.toFixed(0)} MB`)
+out(`max throughput: gateway ${maxRps('gateway')} req/s, floor ${maxRps('floor')}, direct ${maxRps('direct')}`)
+out(`CPU per request at ${rate}/s: gateway ${cpuPerRequestUs.gateway!.toFixed(0)} µs, floor ${cpuPerRequestUs.floor!.toFixed(0)} µs`)
+out(`gateway peak RSS: ${peakRss.toFixed(0)} MB`)
 writeFileSync(
   `docs/bench-${chain}.md`,
   `# Gateway overhead (chain: ${chain})\n\nWritten by \`BENCH_CHAIN=${chain} npm run bench\` (bench/run.ts); do not edit by hand. Targets and peers: README.md, "Benchmarks".\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`,

@@ -1,8 +1,9 @@
+import { execFile, execFileSync } from 'node:child_process'
 import http from 'node:http'
 
 export type Summary = { count: number; errors: number; rps: number; p50: number; p90: number; p99: number; max: number }
 
-const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 32 })
+export const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 32 })
 const STREAM_BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 32, stream: true })
 
 export function percentile(sorted: number[], p: number): number {
@@ -15,7 +16,7 @@ export function summarize(latencies: number[], errors: number, seconds: number):
   return { count: s.length, errors, rps: s.length / seconds, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN }
 }
 
-type Target = { url: string; headers: Record<string, string> }
+export type Target = { url: string; headers: Record<string, string> }
 
 function post(agent: http.Agent, t: Target, body: string, onFirstByte?: (ms: number) => void): Promise<{ ok: boolean; ms: number }> {
   const u = new URL(t.url)
@@ -103,4 +104,35 @@ export async function streamTtfb(t: Target, concurrency: number, seconds: number
   await Promise.all(Array.from({ length: concurrency }, worker))
   agent.destroy()
   return summarize(ttfb, errors, seconds)
+}
+
+/** wrk (Debian's package) on PATH: a C load generator that outruns any gateway here, unlike a Node loop. */
+export const hasWrk = (() => {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' })
+    return true
+  } catch (err) {
+    // wrk --version exits 1 after printing its version; only a missing binary throws ENOENT.
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT'
+  }
+})()
+
+/** Closed loop at `connections` through wrk (one thread); same Summary as maxThroughput. */
+export function wrkThroughput(t: Target, connections: number, seconds: number, warmupSeconds = 2): Promise<Summary> {
+  const headers = Object.entries(t.headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`])
+  const run = (secs: number) =>
+    new Promise<string>((resolve, reject) =>
+      execFile(
+        'wrk',
+        ['-t1', `-c${connections}`, `-d${secs}s`, '-s', new URL('./wrk-post.lua', import.meta.url).pathname, ...headers, t.url],
+        { env: { ...process.env, BENCH_BODY: BODY } },
+        (err, stdout) => (err ? reject(err) : resolve(stdout)),
+      ),
+    )
+  return (warmupSeconds > 0 ? run(warmupSeconds) : Promise.resolve('')).then(async () => {
+    const out = await run(seconds)
+    const line = out.trim().split('\n').at(-1)!
+    const r = JSON.parse(line) as { requests: number; seconds: number; p50: number; p99: number; max: number; errors: number }
+    return { count: r.requests, errors: r.errors, rps: r.requests / r.seconds, p50: r.p50, p90: NaN, p99: r.p99, max: r.max }
+  })
 }
