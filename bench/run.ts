@@ -6,67 +6,25 @@
 // wrk when it is on PATH (apt-get install wrk): a Node load generator sharing core 0 tops out below the gateway.
 //
 //   BENCH_SECONDS=10 BENCH_RATE=1000 BENCH_CHAIN=full npm run bench
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { stringify } from 'yaml'
+import type { ChildProcess } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { fixedRate, hasWrk, maxThroughput, streamTtfb, wrkThroughput, type Summary, type Target } from './lib/load.js'
-import { benchConfig, benchHeaders } from './lib/bench-config.js'
+import { benchHeaders } from './lib/bench-config.js'
+import { cores, cpuSeconds, pin, pinSelfToCore0, rssMb, start, startBenchStack } from './lib/processes.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const rate = Number(process.env.BENCH_RATE ?? 1000)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64)
 const streamConcurrency = Number(process.env.BENCH_STREAM_CONCURRENCY ?? 16)
 const chain = (process.env.BENCH_CHAIN ?? 'full') as 'bare' | 'full'
-const cores = Number(execFileSync('nproc').toString().trim())
-const pin = (core: number) => (cores > 1 ? ['taskset', '-c', String(core)] : [])
-
-if (cores > 1) execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' })
-
-function start(cmd: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ proc: ChildProcess; line: string }> {
-  const proc = spawn(cmd[0]!, cmd.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  return new Promise((resolve, reject) => {
-    let out = ''
-    const onData = (b: Buffer) => {
-      out += b.toString()
-      const m = out.split('\n').find((l) => ready.test(l))
-      if (m) {
-        proc.stdout!.off('data', onData)
-        proc.stdout!.resume()
-        proc.stderr!.resume()
-        resolve({ proc, line: m })
-      }
-    }
-    proc.stdout!.on('data', onData)
-    proc.stderr!.on('data', (b: Buffer) => (out += b.toString()))
-    proc.once('exit', (code) => reject(new Error(`${cmd.join(' ')} exited with ${code}:\n${out}`)))
-  })
-}
-
-/** User + system CPU seconds the process has used so far (/proc/PID/stat, in clock ticks of 10 ms). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[11]) + Number(fields[12])) / 100
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
-}
+pinSelfToCore0()
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-')
 const row = (name: string, s: Summary) => `${name.padEnd(34)} ${String(Math.round(s.rps)).padStart(8)} ${fmt(s.p50).padStart(8)} ${fmt(s.p99).padStart(8)} ${String(s.errors).padStart(6)}`
 
-const upstream = await start([...pin(0), process.execPath, '--import', 'tsx', 'test/upstreams/fake-openai.ts', '--port', '0'], {}, /"port"/)
-const upstreamPort = (JSON.parse(upstream.line) as { port: number }).port
-const dir = mkdtempSync(join(tmpdir(), 'sy-bench-'))
-const configFile = join(dir, 'gateway.yaml')
-const { config, redis } = await benchConfig(chain, `http://127.0.0.1:${upstreamPort}/v1`)
-writeFileSync(configFile, stringify(config))
-const gateway = await start([...pin(1), process.execPath, '--import', 'tsx', 'src/main.ts'], { SWITCHYARD_CONFIG: configFile, PORT: '0', LOG_LEVEL: 'info' }, /listening on/)
-const gatewayUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(gateway.line)?.[0]
-if (!gatewayUrl) throw new Error(`cannot read the gateway URL from: ${gateway.line}`)
+const stack = await startBenchStack(chain)
+const { upstreamPort, gatewayUrl, gateway } = stack
 const floor = await start([...pin(1), process.execPath, '--import', 'tsx', 'bench/floor-proxy.ts', '--upstream', `http://127.0.0.1:${upstreamPort}`], {}, /"port"/)
 const floorPort = (JSON.parse(floor.line) as { port: number }).port
 
@@ -74,14 +32,14 @@ const path = '/v1/chat/completions'
 const targets: Array<[string, Target, ChildProcess | undefined]> = [
   ['direct', { url: `http://127.0.0.1:${upstreamPort}${path}`, headers: {} }, undefined],
   ['floor', { url: `http://127.0.0.1:${floorPort}${path}`, headers: {} }, floor.proc],
-  ['gateway', { url: `${gatewayUrl}${path}`, headers: benchHeaders(chain) }, gateway.proc],
+  ['gateway', { url: `${gatewayUrl}${path}`, headers: benchHeaders(chain) }, gateway],
 ]
 const closedLoop = hasWrk ? wrkThroughput : maxThroughput
 
 const results: Record<string, Summary> = {}
 const cpuPerRequestUs: Record<string, number> = {}
 let peakRss = 0
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(gateway.proc.pid!))), 250)
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(gateway.pid!))), 250)
 try {
   for (const [name, t, proc] of targets) {
     // Warm up (JIT, pools, anything loaded on first use) before anything is recorded.
@@ -94,10 +52,8 @@ try {
   }
 } finally {
   clearInterval(sampler)
-  gateway.proc.kill('SIGTERM')
   floor.proc.kill('SIGTERM')
-  upstream.proc.kill('SIGTERM')
-  await redis?.stop()
+  await stack.stop()
 }
 
 const lines: string[] = []
