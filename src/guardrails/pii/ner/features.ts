@@ -56,84 +56,113 @@ function hasNewline(text: string, from: number, to: number): boolean {
  */
 export type TokenFeatures = { hashes: Uint32Array; start: Int32Array; lexicalFrom: Int32Array }
 
+/** At most this many features a token (17 always, up to 6 gazetteer flags, 7 neighbouring words). */
+const MAX_FEATURES_PER_TOKEN = 32
+
+/**
+ * Buffers a caller may hand to staticFeatures to be reused from call to call (the runtime tagger
+ * keeps one): the result then aliases them and is valid until the next call with the same scratch.
+ */
+export class FeatureScratch {
+  hashes = new Uint32Array(0)
+  start = new Int32Array(0)
+  lexicalFrom = new Int32Array(0)
+  words: string[] = []
+  shapes: string[] = []
+  gaz: string[] = []
+  reserve(n: number): void {
+    if (this.start.length > n) return
+    const cap = Math.max(n + 1, 2 * this.start.length)
+    this.hashes = new Uint32Array(cap * MAX_FEATURES_PER_TOKEN)
+    this.start = new Int32Array(cap + 1)
+    this.lexicalFrom = new Int32Array(cap)
+  }
+}
+
 /**
  * The tag-independent features of each token, already hashed. Used unchanged by the training
  * script, so a model and the runtime always agree on what a feature is. The neighbouring words
  * come last: training drops them at random so that the model does not lean on the exact phrasing
- * of the sentences it saw.
+ * of the sentences it saw. Without `scratch` the result owns fresh arrays.
  */
-export function staticFeatures(tokens: readonly Token[], text: string, gazetteer: Gazetteer): TokenFeatures {
+export function staticFeatures(tokens: readonly Token[], text: string, gazetteer: Gazetteer, scratch?: FeatureScratch): TokenFeatures {
   const n = tokens.length
-  const words = tokens.map((t) => t.text.toLowerCase())
-  const shapes = tokens.map((t) => shape(t.text))
-  const gaz = words.map((w) => {
+  const own = scratch ?? new FeatureScratch()
+  own.reserve(n)
+  const words = own.words
+  const shapes = own.shapes
+  const gaz = own.gaz
+  words.length = n
+  shapes.length = n
+  gaz.length = n
+  for (let i = 0; i < n; i++) {
+    const t = (tokens[i] as Token).text
+    const w = t.toLowerCase()
+    words[i] = w
+    shapes[i] = shape(t)
     const h = fnv1a(w)
-    return GAZ_CODES[(gazetteer.first.has(h) ? 1 : 0) | (gazetteer.last.has(h) ? 2 : 0) | (gazetteer.city.has(h) ? 4 : 0)] as string
-  })
+    gaz[i] = GAZ_CODES[(gazetteer.first.has(h) ? 1 : 0) | (gazetteer.last.has(h) ? 2 : 0) | (gazetteer.city.has(h) ? 4 : 0)] as string
+  }
   const word = (j: number) => (j >= 0 && j < n ? (words[j] as string) : NONE)
   const shapeAt = (j: number) => (j >= 0 && j < n ? (shapes[j] as string) : NONE)
-  // Preallocated (at most 32 features a token): typed-array writes are much faster than Array.push.
-  const hashes = new Uint32Array(n * 32)
+  // Typed-array writes into a preallocated buffer: much faster than Array.push, and nothing to collect.
+  const hashes = own.hashes
+  const start = own.start
+  const lexicalFrom = own.lexicalFrom
   let k = 0
-  const f = {
-    push(...xs: number[]) {
-      for (const x of xs) hashes[k++] = x
-    },
-    get length() {
-      return k
-    },
-  }
-  const start = new Int32Array(n + 1)
-  const lexicalFrom = new Int32Array(n)
   for (let i = 0; i < n; i++) {
-    start[i] = f.length
+    start[i] = k
     const tok = tokens[i] as Token
     const w = words[i] as string
     const sh = shapes[i] as string
+    const g = gaz[i] as string
     const prev = tokens[i - 1]
     const next = tokens[i + 1]
     const nlBefore = prev === undefined || hasNewline(text, prev.end, tok.start)
-    f.push(
-      H.bias,
-      fnv1a(w, H.w),
-      fnv1a(sh, H.s),
-      fnv1aRange(w, 0, Math.min(3, w.length), H.p3),
-      fnv1aRange(w, w.length - 2, w.length, H.x2),
-      fnv1aRange(w, w.length - 3, w.length, H.x3),
-      fnv1aRange(w, w.length - 4, w.length, H.x4),
-      LENGTHS[Math.min(w.length, 12)] as number,
-      fnv1a(shapeAt(i - 1), H.sPrev),
-      fnv1a(shapeAt(i + 1), H.sNext),
-      join3(H.sAround, shapeAt(i - 1), sh, shapeAt(i + 1)),
-      join2(H.line0, nlBefore ? 'true' : 'false', sh),
-      next !== undefined && hasNewline(text, tok.end, next.start) ? NL_AFTER_TRUE : NL_AFTER_FALSE,
-      // Gazetteer hits of this token and its neighbours, with the token's shape (a capitalised listed name is telling).
-      join2(H.g, gaz[i] as string, sh),
-      join2(H.gAround, gaz[i - 1] ?? NONE, gaz[i + 1] ?? NONE),
-      // A neighbouring word with this token's shape ("in" + "Xx"): frames that carry over to unseen sentences.
-      join2(H.prevWordShape, word(i - 1), sh),
-      join2(H.nextWordShape, word(i + 1), sh),
-    )
-    if (gaz[i] !== '') f.push(fnv1a(gaz[i] as string, H.g))
-    if (COUNTRIES.has(w)) f.push(H.country)
-    if (STREET_WORDS.has(w)) f.push(H.street)
-    if (next !== undefined && STREET_WORDS.has(words[i + 1] as string)) f.push(H.streetNext)
-    if (prev !== undefined && STREET_WORDS.has(words[i - 1] as string)) f.push(H.streetPrev)
-    if (prev !== undefined && HONORIFICS.has(words[i - 1] as string)) f.push(H.honorificPrev)
-    if (i >= 2 && HONORIFICS.has(words[i - 2] as string) && words[i - 1] === '.') f.push(H.honorificPrev2)
-    lexicalFrom[i] = f.length
-    f.push(
-      fnv1a(word(i - 1), H.wPrev),
-      fnv1a(word(i + 1), H.wNext),
-      fnv1a(word(i - 2), H.wPrev2),
-      fnv1a(word(i + 2), H.wNext2),
-      join2(H.wAround, word(i - 1), word(i + 1)),
-      join2(H.wPrevPair, word(i - 2), word(i - 1)),
-      join2(H.wNextPair, word(i + 1), word(i + 2)),
-    )
+    const sPrev = shapeAt(i - 1)
+    const sNext = shapeAt(i + 1)
+    const wPrev = word(i - 1)
+    const wNext = word(i + 1)
+    hashes[k++] = H.bias
+    hashes[k++] = fnv1a(w, H.w)
+    hashes[k++] = fnv1a(sh, H.s)
+    hashes[k++] = fnv1aRange(w, 0, Math.min(3, w.length), H.p3)
+    hashes[k++] = fnv1aRange(w, w.length - 2, w.length, H.x2)
+    hashes[k++] = fnv1aRange(w, w.length - 3, w.length, H.x3)
+    hashes[k++] = fnv1aRange(w, w.length - 4, w.length, H.x4)
+    hashes[k++] = LENGTHS[Math.min(w.length, 12)] as number
+    hashes[k++] = fnv1a(sPrev, H.sPrev)
+    hashes[k++] = fnv1a(sNext, H.sNext)
+    hashes[k++] = join3(H.sAround, sPrev, sh, sNext)
+    hashes[k++] = join2(H.line0, nlBefore ? 'true' : 'false', sh)
+    hashes[k++] = next !== undefined && hasNewline(text, tok.end, next.start) ? NL_AFTER_TRUE : NL_AFTER_FALSE
+    // Gazetteer hits of this token and its neighbours, with the token's shape (a capitalised listed name is telling).
+    hashes[k++] = join2(H.g, g, sh)
+    hashes[k++] = join2(H.gAround, gaz[i - 1] ?? NONE, gaz[i + 1] ?? NONE)
+    // A neighbouring word with this token's shape ("in" + "Xx"): frames that carry over to unseen sentences.
+    hashes[k++] = join2(H.prevWordShape, wPrev, sh)
+    hashes[k++] = join2(H.nextWordShape, wNext, sh)
+    if (g !== '') hashes[k++] = fnv1a(g, H.g)
+    if (COUNTRIES.has(w)) hashes[k++] = H.country
+    if (STREET_WORDS.has(w)) hashes[k++] = H.street
+    if (next !== undefined && STREET_WORDS.has(wNext)) hashes[k++] = H.streetNext
+    if (prev !== undefined && STREET_WORDS.has(wPrev)) hashes[k++] = H.streetPrev
+    if (prev !== undefined && HONORIFICS.has(wPrev)) hashes[k++] = H.honorificPrev
+    if (i >= 2 && HONORIFICS.has(words[i - 2] as string) && wPrev === '.') hashes[k++] = H.honorificPrev2
+    lexicalFrom[i] = k
+    const wPrev2 = word(i - 2)
+    const wNext2 = word(i + 2)
+    hashes[k++] = fnv1a(wPrev, H.wPrev)
+    hashes[k++] = fnv1a(wNext, H.wNext)
+    hashes[k++] = fnv1a(wPrev2, H.wPrev2)
+    hashes[k++] = fnv1a(wNext2, H.wNext2)
+    hashes[k++] = join2(H.wAround, wPrev, wNext)
+    hashes[k++] = join2(H.wPrevPair, wPrev2, wPrev)
+    hashes[k++] = join2(H.wNextPair, wNext, wNext2)
   }
   start[n] = k
-  return { hashes: hashes.subarray(0, k), start, lexicalFrom }
+  if (scratch !== undefined) return { hashes: hashes.subarray(0, k), start: start.subarray(0, n + 1), lexicalFrom: lexicalFrom.subarray(0, n) }
+  return { hashes: hashes.slice(0, k), start: start.slice(0, n + 1), lexicalFrom: lexicalFrom.slice(0, n) }
 }
 
 const TAG_PREV = TAGS.map((t) => fnv1a(`t-1=${t}`))

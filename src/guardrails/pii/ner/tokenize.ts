@@ -6,6 +6,8 @@ const TOKEN = /[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*|\p{N}+|[^\s\p{L}\p{M}\p{N}
 
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = []
-  for (const m of text.matchAll(TOKEN)) tokens.push({ text: m[0], start: m.index, end: m.index + m[0].length })
+  // exec with lastIndex rather than matchAll: no iterator, and the regex is not cloned per call.
+  TOKEN.lastIndex = 0
+  for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text)) tokens.push({ text: m[0], start: m.index, end: m.index + m[0].length })
   return tokens
 }
