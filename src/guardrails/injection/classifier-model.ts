@@ -38,7 +38,7 @@ export class InjectionClassifier {
 
   /** Probability that the text (given raw and normalised) is an injection or jailbreak attempt. */
   score(normalized: string, raw: string): number {
-    const idx = featureIndices(normalized, raw)
+    const idx = featureIndices(normalized, raw, true)
     if (idx.length === 0) return 0
     let sum = 0
     for (let i = 0; i < idx.length; i++) sum += this.weights[idx[i] as number] as number

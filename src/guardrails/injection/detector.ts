@@ -27,8 +27,18 @@ const MIN_CLASSIFIED_WORDS = 4
 
 function scoreNormalized(classifier: InjectionClassifier | undefined, normalized: string, raw: string, layer: 'classifier' | 'decoded'): InjectionVerdict {
   const rule = matchHeuristics(normalized)
-  const words = normalized.match(/[\p{L}\p{N}]+/gu)?.length ?? 0
-  const model = classifier !== undefined && words >= MIN_CLASSIFIED_WORDS ? classifier.score(normalized, raw) : 0
+  const model = classifier !== undefined && hasWords(normalized, MIN_CLASSIFIED_WORDS) ? classifier.score(normalized, raw) : 0
   // A matching rule is named even when the classifier scores higher: it explains the verdict.
   return rule !== undefined ? { score: Math.max(rule.score, model), layer: 'heuristic', rule: rule.name } : { score: model, layer }
+}
+
+const WORD = /[\p{L}\p{N}]+/gu
+
+/** Whether the text has at least `n` words, without building the list of them. */
+function hasWords(text: string, n: number): boolean {
+  WORD.lastIndex = 0
+  let count = 0
+  while (count < n && WORD.test(text)) count++
+  WORD.lastIndex = 0
+  return count >= n
 }

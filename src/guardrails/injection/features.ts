@@ -18,15 +18,24 @@ const clip = (s: string): string => (s.length > MAX_CLASSIFIED_CHARS ? `${s.slic
  */
 /** A preallocated output array: writing into a typed array is several times faster than Array.push. */
 class IndexSink {
-  readonly out: Uint32Array
+  out = new Uint32Array(0)
   n = 0
-  constructor(capacity: number) {
-    this.out = new Uint32Array(capacity)
+  /** Empties the sink, growing its buffer to at least `capacity`. */
+  reset(capacity: number): this {
+    if (this.out.length < capacity) this.out = new Uint32Array(Math.max(capacity, 2 * this.out.length))
+    this.n = 0
+    return this
   }
   push(i: number): void {
     this.out[this.n++] = i
   }
 }
+
+// Reused by every call that passes `reuse` (the runtime classifier): at 1 KB these buffers are
+// ~20 KB a call, and collecting them was a large part of the p99.
+const sharedSink = new IndexSink()
+let sharedJoined = new Uint16Array(0)
+const seen = new Uint32Array((1 << FEATURE_BITS) >>> 5)
 
 function shapeFeatures(rawTokens: readonly string[], idx: IndexSink): void {
   let prev = 0
@@ -71,13 +80,15 @@ function step(h: number, code: number): number {
  * the words joined by single spaces. Each kind starts from its own seed so they never share a slot
  * on purpose. Returned de-duplicated: the vector is binary, scaled by featureScale (L2 normalised).
  */
-export function featureIndices(normalized: string, raw: string): Uint32Array {
+export function featureIndices(normalized: string, raw: string, reuse = false): Uint32Array {
+  // With `reuse` the result aliases a shared buffer (valid until the next such call) and is not sorted.
   const text = clip(normalized)
   const words = text.match(WORD) ?? []
   const rawTokens = clip(raw).split(/\s+/)
   let length = 1
   for (const w of words) length += w.length + 1
-  const idx = new IndexSink(1 + 2 * rawTokens.length + 8 + 2 * words.length + 3 * length)
+  const capacity = 1 + 2 * rawTokens.length + 8 + 2 * words.length + 3 * length
+  const idx = reuse ? sharedSink.reset(capacity) : new IndexSink().reset(capacity)
   // Its own intercept per length class: a message of two words is judged against other short messages.
   const lengthClass = words.length <= 3 ? words.length : words.length <= 6 ? 4 : words.length <= 12 ? 5 : words.length <= 30 ? 6 : words.length <= 100 ? 7 : 8
   idx.push((step(0x6a09e667, lengthClass) >>> 0) & MASK)
@@ -91,7 +102,8 @@ export function featureIndices(normalized: string, raw: string): Uint32Array {
     prev = h | 1
   }
   // The words joined by single spaces, with a space at each end, as char codes.
-  const joined = new Uint16Array(length).fill(32)
+  if (reuse && sharedJoined.length < length) sharedJoined = new Uint16Array(Math.max(length, 2 * sharedJoined.length))
+  const joined = reuse ? sharedJoined.subarray(0, length).fill(32) : new Uint16Array(length).fill(32)
   let at = 1
   for (const w of words) {
     for (let i = 0; i < w.length; i++) joined[at++] = w.charCodeAt(i)
@@ -104,8 +116,25 @@ export function featureIndices(normalized: string, raw: string): Uint32Array {
       if (n >= 2) idx.push((step(h, n) >>> 0) & MASK)
     }
   }
+  const all = idx.out.subarray(0, idx.n)
+  if (reuse) {
+    // Binary features: drop repeats with a bitset over the feature space (cleared again on the way
+    // out), linear where a sort is n log n. Order is first occurrence; the classifier only sums.
+    let k = 0
+    for (let i = 0; i < all.length; i++) {
+      const f = all[i] as number
+      const word = f >>> 5
+      const bit = 1 << (f & 31)
+      const seenWord = seen[word] as number
+      if ((seenWord & bit) !== 0) continue
+      seen[word] = seenWord | bit
+      all[k++] = f
+    }
+    for (let i = 0; i < k; i++) seen[(all[i] as number) >>> 5] = 0
+    return all.subarray(0, k)
+  }
   // Binary features: sort (a native numeric sort on a typed array) and drop repeats.
-  const sorted = idx.out.subarray(0, idx.n).sort()
+  const sorted = all.sort()
   let k = 0
   for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[k++] = sorted[i] as number
   return sorted.subarray(0, k)
