@@ -48,6 +48,11 @@ describe('pattern recognizers', () => {
     expect(found('order 1234567 shipped', 'PHONE_NUMBER')).toEqual([])
   })
 
+  it('does not take a postcode and house number for a phone number, but still finds a short number after a context word', () => {
+    expect(found("We'll meet Thursday at Recargo, 73111 31 Seneca Place, Marshland", 'PHONE_NUMBER')).toEqual([])
+    expect(found('my phone is 668 5702', 'PHONE_NUMBER')).toEqual(['668 5702'])
+  })
+
   it('finds secrets and the credentials in URLs', () => {
     const text = 'key sk-proj-abcdefghijklmnopqrstuvwx123 and AKIAIOSFODNN7EXAMPLE and ghp_' + 'a'.repeat(36)
     expect(found(text, 'SECRET')).toHaveLength(3)

@@ -29,8 +29,10 @@ function phoneScore(candidate: string): number | undefined {
   if (candidate.startsWith('00')) return parsePhoneNumberFromString(`+${candidate.slice(2)}`)?.isValid() ? 0.7 : undefined
   const region = NATIONAL_REGIONS.find((r) => parsePhoneNumberFromString(candidate, r)?.isValid())
   if (region === undefined) return undefined
-  // A bare run of up to nine digits is more often an order, account or reference number: it needs context.
-  if (/^\d{7,9}$/.test(candidate)) return 0.3
+  // A bare run of up to nine digits is more often an order, account or reference number, and a short one
+  // that ends in a group of one or two digits ("73111 31": a postcode, then a house number) is more often
+  // part of an address: they need context.
+  if (/^\d{7,9}$/.test(candidate) || (digitCount(candidate) <= 9 && /[ \u00a0]\d{1,2}$/.test(candidate))) return 0.3
   return region === 'US' ? 0.6 : 0.5
 }
 
