@@ -30,7 +30,17 @@ function rot13(s: string): string {
   return out.join('')
 }
 
-const countCommon = (s: string): number => s.toLowerCase().match(COMMON_WORDS)?.length ?? 0
+/** Matches of a global regex, counted with test(): no array of matches is built. */
+function countMatches(re: RegExp, s: string): number {
+  re.lastIndex = 0
+  let n = 0
+  while (re.test(s)) n++
+  re.lastIndex = 0
+  return n
+}
+
+const countCommon = (s: string): number => countMatches(COMMON_WORDS, s.toLowerCase())
+const LATIN_WORD = /[A-Za-z]+/g
 
 export function decodePayloads(text: string): string[] {
   const out: string[] = []
@@ -45,7 +55,7 @@ export function decodePayloads(text: string): string[] {
     if (decoded !== undefined) out.push(decoded)
   }
   // Text that already reads as English (a common word every ten words or more) is not rot13.
-  const words = text.match(/[A-Za-z]+/g)?.length ?? 0
+  const words = countMatches(LATIN_WORD, text)
   const common = words >= 3 ? countCommon(text) : 0
   if (words >= 3 && common * 10 < words) {
     const rotated = rot13(text)

@@ -6,6 +6,9 @@ const MASK = (1 << FEATURE_BITS) - 1
 export const MAX_CLASSIFIED_CHARS = 24_000
 
 const WORD = /[\p{L}\p{M}]+|\p{N}+/gu
+const NON_ASCII = /[^\u0000-\u007f]/
+/** Within ASCII, WORD's classes: 1 letter, 2 digit, 0 neither. */
+const wordClass = (c: number): number => ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) ? 1 : c >= 48 && c <= 57 ? 2 : 0)
 
 /** Scale of each active feature, 1/sqrt(count): the binary vector is L2 normalised, so long and short texts score alike. */
 export const featureScale = (active: number): number => 1 / Math.sqrt(Math.max(active, 1))
@@ -83,31 +86,71 @@ function step(h: number, code: number): number {
 export function featureIndices(normalized: string, raw: string, reuse = false): Uint32Array {
   // With `reuse` the result aliases a shared buffer (valid until the next such call) and is not sorted.
   const text = clip(normalized)
-  const words = text.match(WORD) ?? []
   const rawTokens = clip(raw).split(/\s+/)
+  // The words (WORD) as hashes, and joined by single spaces with a space at each end, as char codes.
+  const ascii = !NON_ASCII.test(text)
+  const words = ascii ? undefined : (text.match(WORD) ?? [])
+  let count = 0
   let length = 1
-  for (const w of words) length += w.length + 1
-  const capacity = 1 + 2 * rawTokens.length + 8 + 2 * words.length + 3 * length
+  if (words === undefined) {
+    // ASCII: a scan over char codes, no word strings. A word is a run of letters or a run of digits.
+    for (let i = 0; i < text.length; ) {
+      const cls = wordClass(text.charCodeAt(i))
+      if (cls === 0) {
+        i++
+        continue
+      }
+      const from = i
+      while (i < text.length && wordClass(text.charCodeAt(i)) === cls) i++
+      count++
+      length += i - from + 1
+    }
+  } else {
+    count = words.length
+    for (const w of words) length += w.length + 1
+  }
+  const capacity = 1 + 2 * rawTokens.length + 8 + 2 * count + 3 * length
   const idx = reuse ? sharedSink.reset(capacity) : new IndexSink().reset(capacity)
   // Its own intercept per length class: a message of two words is judged against other short messages.
-  const lengthClass = words.length <= 3 ? words.length : words.length <= 6 ? 4 : words.length <= 12 ? 5 : words.length <= 30 ? 6 : words.length <= 100 ? 7 : 8
+  const lengthClass = count <= 3 ? count : count <= 6 ? 4 : count <= 12 ? 5 : count <= 30 ? 6 : count <= 100 ? 7 : 8
   idx.push((step(0x6a09e667, lengthClass) >>> 0) & MASK)
   shapeFeatures(rawTokens, idx)
+  if (reuse && sharedJoined.length < length) sharedJoined = new Uint16Array(Math.max(length, 2 * sharedJoined.length))
+  const joined = reuse ? sharedJoined.subarray(0, length).fill(32) : new Uint16Array(length).fill(32)
+  let at = 1
   let prev = 0
-  for (const w of words) {
-    let h = 0x811c9dc5
-    for (let i = 0; i < w.length; i++) h = step(h, w.charCodeAt(i))
+  const pushWord = (h: number) => {
     idx.push((h >>> 0) & MASK)
     if (prev !== 0) idx.push((step(Math.imul(prev, 31) ^ h, 0x2f) >>> 0) & MASK)
     prev = h | 1
   }
-  // The words joined by single spaces, with a space at each end, as char codes.
-  if (reuse && sharedJoined.length < length) sharedJoined = new Uint16Array(Math.max(length, 2 * sharedJoined.length))
-  const joined = reuse ? sharedJoined.subarray(0, length).fill(32) : new Uint16Array(length).fill(32)
-  let at = 1
-  for (const w of words) {
-    for (let i = 0; i < w.length; i++) joined[at++] = w.charCodeAt(i)
-    at++
+  if (words === undefined) {
+    for (let i = 0; i < text.length; ) {
+      const cls = wordClass(text.charCodeAt(i))
+      if (cls === 0) {
+        i++
+        continue
+      }
+      let h = 0x811c9dc5
+      for (; i < text.length && wordClass(text.charCodeAt(i)) === cls; i++) {
+        const c = text.charCodeAt(i)
+        h = step(h, c)
+        joined[at++] = c
+      }
+      at++
+      pushWord(h)
+    }
+  } else {
+    for (const w of words) {
+      let h = 0x811c9dc5
+      for (let i = 0; i < w.length; i++) {
+        const c = w.charCodeAt(i)
+        h = step(h, c)
+        joined[at++] = c
+      }
+      at++
+      pushWord(h)
+    }
   }
   for (let i = 0; i + 3 <= joined.length; i++) {
     let h = 0x9e3779b9

@@ -6,8 +6,33 @@ import type { Token } from './tokenize.js'
 export const TAGS = ['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC', 'B-ADDR', 'I-ADDR'] as const
 export type Tag = (typeof TAGS)[number]
 
+// Shapes of ASCII letter-and-digit words by their collapsed class sequence (base 4, classes 1–3), so
+// the common case is a table lookup instead of building a string.
+const shapeOfKey = new Map<number, string>()
+
 /** Word shape with runs collapsed: "Björgvinsdóttir" → "Xx", "57006" → "d", "O'Neill" → "X'Xx". */
 export function shape(word: string): string {
+  let key = 0
+  let last = 0
+  let runs = 0
+  for (let i = 0; i < word.length; i++) {
+    const code = word.charCodeAt(i)
+    const cls = code >= 65 && code <= 90 ? 1 : code >= 97 && code <= 122 ? 2 : code >= 48 && code <= 57 ? 3 : 0
+    if (cls === 0) return spellShape(word)
+    if (cls === last) continue
+    last = cls
+    if (++runs > 12) return spellShape(word)
+    key = key * 4 + cls
+  }
+  let s = shapeOfKey.get(key)
+  if (s === undefined) {
+    s = spellShape(word)
+    shapeOfKey.set(key, s)
+  }
+  return s
+}
+
+function spellShape(word: string): string {
   let out = ''
   let last = ''
   for (const ch of word) {
