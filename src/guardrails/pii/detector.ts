@@ -43,7 +43,24 @@ function taggerFindings(tagger: TaggerModel, text: string, entities: ReadonlySet
   const hasLetters = (d: Detection) => /\p{L}/u.test(text.slice(d.start, d.end))
   const lettered = all.filter(hasLetters)
   const nearAddress = (d: Detection) => lettered.some((a) => a.entity === 'STREET_ADDRESS' && a.start - d.end < 40 && d.start - a.end < 40)
-  return all.filter((d) => hasLetters(d) || (d.entity === 'STREET_ADDRESS' && nearAddress(d)))
+  return all.filter((d) => (hasLetters(d) || (d.entity === 'STREET_ADDRESS' && nearAddress(d))) && !(d.entity === 'PERSON' && onlyFunctionWords(text, d)))
+}
+
+/**
+ * Words that are never a person's name on their own: pronouns, question words, articles, conjunctions,
+ * greetings and form labels. A capitalised one at the start of a sentence or line ("What …", "When I …",
+ * "Phone: …") looks like a name to the tagger; a span made only of them is dropped.
+ */
+const FUNCTION_WORDS = new Set(
+  `i you he she it we they me him her us them my your his its our their what when where who whom whose why how which
+the a an this that these those and or but if so then hi hello hey thanks thank please yes no ok okay phone telephone
+email e-mail tel fax mobile cell address name date`.split(/\s+/),
+)
+const SPAN_WORD = /[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*/gu
+
+function onlyFunctionWords(text: string, d: Detection): boolean {
+  const words = text.slice(d.start, d.end).match(SPAN_WORD)
+  return words !== null && words.every((w) => FUNCTION_WORDS.has(w.toLowerCase()))
 }
 
 function placeholderSpans(text: string): Array<[number, number]> {
