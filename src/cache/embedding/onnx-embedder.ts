@@ -21,7 +21,9 @@ export type OnnxEmbedderOptions = {
  */
 export async function createOnnxEmbedder(opts: OnnxEmbedderOptions): Promise<Embedder> {
   // Imported here, not at the top: the runtime costs memory that a gateway with the cache off should not pay.
-  const ort = (await import('onnxruntime-node')).default
+  // Under tsx the CommonJS package comes as a namespace without `default`; under vitest with one.
+  const imported = (await import('onnxruntime-node')) as typeof Ort & { default?: typeof Ort }
+  const ort = imported.default ?? imported
   const sessionOptions: Ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: opts.threads ?? 1,
     interOpNumThreads: 1,

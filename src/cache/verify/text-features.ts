@@ -101,11 +101,19 @@ export function extractFeatures(text: string, ranks: WordRanks): TextFeatures {
     }
     flushSpoken()
     if (lower in ORDINALS) numbers.push(ORDINALS[lower]!)
-    if (raw === '%' || raw === '$' || raw === '€' || raw === '£' || raw === '+' || raw === '-') {
+    if (raw === '%' || raw === '$' || raw === '€' || raw === '£') {
       numbers.push(raw)
       continue
     }
-    if (NEGATIONS.has(lower) || /n['’]t$/.test(lower)) negations++
+    if (raw === '+' || raw === '-') {
+      // A sign or an operator ("-5", "5 - 3", "C++" aside) changes a number; a hyphen inside a word ("state-of-the-art") does not.
+      const after = text.slice(match.index + 1, match.index + 3)
+      if (/^\s?\d/.test(after) && (raw === '+' || !/\p{L}$/u.test(text.slice(0, match.index)))) numbers.push(raw)
+      continue
+    }
+    // "No, …" answering a question is an interjection, not a negation of what follows.
+    const interjection = lower === 'no' && text[match.index + raw.length] === ','
+    if (!interjection && (NEGATIONS.has(lower) || /n['’]t$/.test(lower))) negations++
     const s = stem(lower)
     stems.add(s)
     const isEntity =

@@ -10,7 +10,11 @@ export type VerifyRules = {
    * its topic words and rewords the rest; "clean a leather bag" vs "clean a leather chair" swaps the topic.
    */
   maxDifferentShare: number
-  /** Content words both texts share must come in the same order ("convert A to B" is not "convert B to A"). */
+  /**
+   * Content words both texts share must keep their order ("convert A to B" is not "convert B to A"),
+   * except that a text with several shared words may move whole phrases ("X is used for Y" / "for Y,
+   * X is used"): see `orderCompatible`.
+   */
   sameOrder: boolean
 }
 
@@ -51,7 +55,7 @@ export function verifyCandidate(query: TextFeatures, candidate: TextFeatures, ru
     }
   }
   if (different > rules.maxDifferentWords || (totalWeight > 0 && differentWeight / totalWeight > rules.maxDifferentShare)) return { ok: false, reason: 'wording' }
-  if (rules.sameOrder && !sharedWordsInOrder(query.order, candidate.order)) return { ok: false, reason: 'order' }
+  if (rules.sameOrder && !orderCompatible(query.order, candidate.order)) return { ok: false, reason: 'order' }
   return { ok: true }
 }
 
@@ -60,11 +64,35 @@ function rarity(rank: number): number {
   return Math.log(Math.min(rank, 100_000) + 20)
 }
 
-/** Whether the words the two sequences share appear in the same relative order. */
-function sharedWordsInOrder(a: readonly string[], b: readonly string[]): boolean {
+/** Below this many shared content words, any change of their order is rejected. */
+const MIN_SHARED_FOR_REORDER = 4
+
+/**
+ * Whether the words the two sequences share come in an order that keeps their roles. The same order
+ * always does. Otherwise `b`'s shared words are cut into runs that were adjacent and in order in `a`:
+ * a rewording that moves phrases ("HF ecosystem libraries … the Deep RL Course" for "the Deep RL
+ * Course … libraries from the HF ecosystem") moves runs of several words; a role swap ("ethane to
+ * ethene" / "ethene to ethane", "Mexican girls … black guys" / "black girls … Mexican guys") moves
+ * single words. Short texts must keep the order; longer ones may have at most a third of their
+ * shared words displaced on their own.
+ */
+export function orderCompatible(a: readonly string[], b: readonly string[]): boolean {
   const inB = new Set(b)
   const inA = new Set(a)
   const sharedA = a.filter((w) => inB.has(w))
   const sharedB = b.filter((w) => inA.has(w))
-  return sharedA.length === sharedB.length && sharedA.every((w, i) => w === sharedB[i])
+  if (sharedA.length === sharedB.length && sharedA.every((w, i) => w === sharedB[i])) return true
+  if (sharedB.length < MIN_SHARED_FOR_REORDER) return false
+  const position = new Map(sharedA.map((w, i) => [w, i]))
+  let singles = 0
+  let runLength = 1
+  for (let i = 1; i <= sharedB.length; i++) {
+    if (i < sharedB.length && position.get(sharedB[i]!) === position.get(sharedB[i - 1]!)! + 1) {
+      runLength++
+      continue
+    }
+    if (runLength === 1) singles++
+    runLength = 1
+  }
+  return 3 * singles <= sharedB.length
 }

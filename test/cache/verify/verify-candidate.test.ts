@@ -40,6 +40,36 @@ describe('verification of a semantic-cache candidate', () => {
     expect(verdict('How do you convert benzene into toluene?', 'How do you convert toluene into benzene?')).toEqual({ ok: false, reason: 'order' })
   })
 
+  it('lets a long rewording move whole phrases, but not swap single words between roles', () => {
+    const loose: VerifyRules = { ...rules, keyWordRank: Number.POSITIVE_INFINITY, maxDifferentWords: 16, maxDifferentShare: 1 }
+    expect(
+      verdict(
+        'The Deep RL Course is a platform that teaches deep reinforcement learning using libraries from the HF ecosystem.',
+        'HF ecosystem libraries are employed to teach deep reinforcement learning in the Deep RL Course platform.',
+        loose,
+      ),
+    ).toEqual({ ok: true })
+    expect(
+      verdict(
+        'Do some conservatives sympathize with Israel only because most liberals support Palestine?',
+        'Do some liberals sympathize with Palestine only because most conservatives support Israel?',
+        loose,
+      ),
+    ).toEqual({ ok: false, reason: 'order' })
+    expect(verdict('Do Mexican girls like black guys?', 'Do black girls like Mexican guys?', loose)).toEqual({ ok: false, reason: 'order' })
+  })
+
+  it('reads a hyphen inside a word as wording and a sign before a digit as part of the number', () => {
+    expect(verdict('Transformers is a state-of-the-art library', 'Transformers is a cutting edge library', { ...rules, keyWordRank: Number.POSITIVE_INFINITY, maxDifferentWords: 4, maxDifferentShare: 1 }).ok).toBe(true)
+    expect(verdict('what is -5 squared', 'what is 5 squared')).toEqual({ ok: false, reason: 'numbers' })
+    expect(verdict('what is 7 - 3', 'what is 7 + 3')).toEqual({ ok: false, reason: 'numbers' })
+  })
+
+  it('does not take an answering "No," for a negation, but still sees the negation after it', () => {
+    expect(verdict('No, there is no alternative in the document.', 'There is no alternative in the document.')).toEqual({ ok: true })
+    expect(verdict('Is the file there?', 'No, is the file not there?')).toEqual({ ok: false, reason: 'negation' })
+  })
+
   it('rejects too much different wording', () => {
     expect(verdict('How do I clean a brown leather bag?', 'How do I clean a brown leather chair?', { ...rules, maxDifferentWords: 0 })).toEqual({ ok: false, reason: 'wording' })
   })
