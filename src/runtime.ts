@@ -63,6 +63,12 @@ export function compileRuntime(
     if (!existing || existing.json !== json) pool.set(cfg.name, { json, provider })
   }
   const pricing = loadPricing(config, opts.configDir)
+  // Budgets are spent in USD: a target without a price would be served free of charge against every budget.
+  const providerTypes = new Map(config.providers.map((p) => [p.name, p.type]))
+  for (const m of config.models)
+    for (const t of m.targets)
+      if (!pricing.lookup(t.model, providerTypes.get(t.provider)))
+        opts.logger.warn({ model: m.name, target: `${t.provider}/${t.model}` }, `no price for ${t.model} in the pricing table: its requests cost nothing against budgets; add a pricing row`)
   const router = opts.previous?.router ?? new Router({ hooks: opts.routerHooks, logger: opts.logger })
   const routes = router.compile(config.models, providers, pricing)
   const models = new Map<string, ResolvedModel>()
