@@ -192,6 +192,11 @@ export class Router implements AttemptEnv {
     let now = -1
     for (let i = 0; i < targets.length; i++) {
       if ((tried & (1 << i)) !== 0) continue
+      // A provider without its key would only answer 401: the next target is the better first try.
+      if (targets[i]!.provider.state() === 'not_configured') {
+        mask |= 1 << i
+        continue
+      }
       const breaker = targets[i]!.health.breaker
       if (breaker.state === 'closed') continue
       if (now < 0) now = this.now()
