@@ -1,5 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server'
-import { watch, type FSWatcher } from 'node:fs'
+import { readFileSync, watch, type FSWatcher } from 'node:fs'
+import { dirname } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config/load.js'
@@ -81,9 +82,22 @@ export async function startGateway(opts: {
   if (opts.watch) {
     let timer: NodeJS.Timeout | undefined
     try {
-      watcher = watch(loaded.file, () => {
+      // The folder, not the file: editors and Kubernetes ConfigMaps replace the file (rename, ..data symlink swap),
+      // after which a watch on the old file never fires again. Reload only when the file's text changed.
+      let lastText = readFileSync(loaded.file, 'utf8')
+      watcher = watch(dirname(loaded.file), () => {
         clearTimeout(timer)
-        timer = setTimeout(() => void reload(), 200)
+        timer = setTimeout(() => {
+          let text: string
+          try {
+            text = readFileSync(loaded.file, 'utf8')
+          } catch {
+            return // mid-replace; the next event reloads
+          }
+          if (text === lastText) return
+          lastText = text
+          void reload()
+        }, 200)
       })
     } catch (err) {
       logger.warn({ reason: (err as Error).message }, 'cannot watch the config file; reload with SIGHUP')

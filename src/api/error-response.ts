@@ -8,7 +8,8 @@ import { openaiErrorBody } from './openai-chat/index.js'
 
 /**
  * The one place errors become responses: OpenAI's shape everywhere, Anthropic's on /v1/messages.
- * Anything that is not a GatewayError or UpstreamError is a bug: logged with its stack, answered as a plain 500.
+ * Anything that is not a GatewayError or UpstreamError is a bug: logged by type and message (never a stack trace,
+ * which can carry request data), answered as a plain 500.
  */
 export const errorResponse = (logger: Logger) =>
   function errorResponse(err: Error, c: Context<AppEnv>): Response {
@@ -19,7 +20,7 @@ export const errorResponse = (logger: Logger) =>
       if (status === 413) gwErr = new GatewayError(413, 'invalid_request_error', 'request_too_large', 'The request body is larger than this gateway accepts.')
       else {
         gwErr = internalError(err)
-        logger.error({ requestId: c.get('requestId'), err: { type: err.name, message: err.message, stack: err.stack } }, 'unexpected error')
+        logger.error({ requestId: c.get('requestId'), err: { type: err.name, message: err.message } }, 'unexpected error')
       }
     }
     const log = c.get('log')

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import OpenAI from 'openai'
@@ -100,10 +100,18 @@ describe('reload', () => {
     writeFileSync(gw.configFile, stringify({ ...cfg, server: { host: '127.0.0.1', port: 0 } }))
     await expect.poll(names, { timeout: 5000 }).toEqual(['gpt-4o-mini', 'second'])
 
+    // Saved the way editors and ConfigMap updates do it, twice: write a temp file, rename it over the config.
+    for (const extra of ['third', 'fourth']) {
+      cfg.models.push({ name: extra, targets: [{ provider: 'openai', model: 'gpt-4o' }] })
+      writeFileSync(`${gw.configFile}.tmp`, stringify({ ...cfg, server: { host: '127.0.0.1', port: 0 } }))
+      renameSync(`${gw.configFile}.tmp`, gw.configFile)
+      await expect.poll(async () => (await names()).at(-1), { timeout: 5000 }).toBe(extra)
+    }
+
     writeFileSync(gw.configFile, 'models: [ { name: broken } ]\n')
     const bad = await gw.reload()
     expect(bad.ok).toBe(false)
-    expect(await names()).toEqual(['gpt-4o-mini', 'second'])
+    expect(await names()).toEqual(['gpt-4o-mini', 'second', 'third', 'fourth'])
     expect(gw.logs.some((l) => l.includes('keeping the running config'))).toBe(true)
     await gw.close()
   })
