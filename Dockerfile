@@ -45,6 +45,6 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # main.ts drains in-flight requests and streams for server.drain_timeout_ms (20 s) on SIGTERM, then exits 0,
-# inside Docker's and Kubernetes' default 30 s grace period.
+# inside Kubernetes' default 30 s grace period; Docker's default is 10 s: run with --stop-timeout 30 (compose sets 30 s).
 STOPSIGNAL SIGTERM
 CMD ["node", "--import", "tsx", "src/main.ts"]

@@ -158,7 +158,8 @@ describe('deploy/grafana/dashboards/switchyard.json', () => {
 const promtool = spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0
 const withPromtool = promtool ? 'promtool' : 'promtool (SKIPPED: promtool is not installed; `apt-get install prometheus` provides it)'
 
-describe.skipIf(!promtool)(withPromtool, () => {
+// Skipped only outside CI: .ci/run installs promtool, so there a missing binary fails the tests instead.
+describe.skipIf(!promtool && !process.env.CI)(withPromtool, () => {
   const run = (...args: string[]) => execFileSync('promtool', args, { cwd: PROMETHEUS_DIR, encoding: 'utf8', stdio: 'pipe' })
 
   it('checks the config and the rules', () => {
