@@ -5,6 +5,9 @@ import { restoreOutcome } from '../guardrails/guard-response.js'
 import { guardRequest } from '../guardrails/guard-request.js'
 import type { GuardrailPolicies } from '../guardrails/policy.js'
 
+/** A trigger whose text reached the upstream (or the answer) as it was. */
+export const passedThrough = (t: { action: string }) => t.action !== 'redact' && t.action !== 'mask'
+
 /**
  * Input guardrails, before the cache: resolves the request's policy (model settings overridden by
  * the key's), checks for prompt injection, and redacts, masks, logs or blocks PII. The upstream and
@@ -17,7 +20,9 @@ export const inputGuard = (policies: GuardrailPolicies): MiddlewareHandler<AppEn
     const guarded = guardRequest(policy, c.get('request'))
     const log = c.get('log')
     for (const t of guarded.triggers) log.guardrails.push(t)
-    c.set('guardrail', { flagged: guarded.triggers.length > 0, policyId: policy.id })
+    // Flagged (never cached): a finding that went on unchanged (`log`). Redacted or masked PII is not: the cache
+    // keeps the redacted form and each hit is restored with its own caller's values (DESIGN.md, Clarifications).
+    c.set('guardrail', { flagged: guarded.triggers.some(passedThrough), policyId: policy.id })
     if (guarded.blockedBy !== undefined) {
       log.rejected = 'guardrail'
       throw guardrailBlocked(guarded.blockedBy)

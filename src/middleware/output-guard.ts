@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env.js'
 import { screenOutcome } from '../guardrails/guard-response.js'
 import type { GuardrailPolicies } from '../guardrails/policy.js'
+import { passedThrough } from './input-guard.js'
 
 /**
  * Output guardrails, after the cache and before the route: on the way out, scans the upstream's
@@ -20,7 +21,7 @@ export const outputGuard = (policies: GuardrailPolicies): MiddlewareHandler<AppE
       'outcome',
       screenOutcome(outcome, pii, (trigger) => {
         log.guardrails.push(trigger)
-        c.set('guardrail', { ...c.get('guardrail'), flagged: true })
+        if (passedThrough(trigger)) c.set('guardrail', { ...c.get('guardrail'), flagged: true })
       }),
     )
   }

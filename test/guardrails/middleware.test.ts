@@ -59,7 +59,7 @@ describe('input guard', () => {
     const out = t.state.outcome!
     expect(out.kind === 'json' && out.completion.choices[0]!.message.content).toBe('You said: Email jane@example.com, card 4111 1111 1111 1111')
     expect(t.state.log!.guardrails).toEqual(expect.arrayContaining([{ rule: 'pii.EMAIL_ADDRESS', action: 'redact' }, { rule: 'pii.CREDIT_CARD', action: 'redact' }]))
-    expect(t.state.guardrail).toEqual({ flagged: true, policyId: policies.resolve({ pii: { action: 'redact' } }, undefined).id })
+    expect(t.state.guardrail).toEqual({ flagged: false, policyId: policies.resolve({ pii: { action: 'redact' } }, undefined).id }) // redacted, so cacheable in redacted form
   })
 
   it('restores values in a stream even when a placeholder is split across chunks', async () => {
