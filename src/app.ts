@@ -68,7 +68,7 @@ export function buildApp(rt: Runtime, hooks: AppHooks): Hono<AppEnv> {
   }
   app.all('/v1/chat/completions', methodNotAllowed('POST'))
   app.all('/v1/embeddings', methodNotAllowed('POST'))
-  app.all('/v1/messages', methodNotAllowed('POST'))
+  app.all('/v1/messages', errorShape(anthropicMessagesCodec.name), methodNotAllowed('POST'))
   app.all('/v1/models', methodNotAllowed('GET'))
   const onError = errorResponse(rt.logger)
   app.notFound((c) => onError(new GatewayError(404, 'invalid_request_error', 'not_found', `Unknown endpoint ${c.req.method} ${c.req.path}.`), c))

@@ -258,4 +258,10 @@ describe('errors on /v1/messages, in Anthropic shape', () => {
     expect(text).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error"/)
     expect(text).not.toContain('event: message_stop')
   })
+
+  it('a wrong method gets a 405 in Anthropic’s error shape', async () => {
+    const res = await fetch(`${gw.url}/v1/messages`)
+    expect(res.status).toBe(405)
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } })
+  })
 })

@@ -59,6 +59,9 @@ describe('start', () => {
     const url = await run.listening
     const ready = await fetch(`${url}/readyz`)
     const body = await ready.json()
+    // No model can be served without keys or a GGUF file: not ready for a load balancer.
+    expect(ready.status).toBe(503)
+    expect(body.status).toBe('unavailable')
     expect(body.providers.openai.state).toBe('not_configured')
     expect(body.providers.local.state).toMatch(/model_missing|loading/)
     expect(run.output()).toMatch(/models: gpt-4o-mini \[openai:not_configured\]/)
