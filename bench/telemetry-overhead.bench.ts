@@ -8,7 +8,7 @@
 //    stream requests through a gateway with telemetry off, with metrics, and with metrics + tracing (every
 //    request sampled, exported over OTLP/HTTP to a sink in this process). p50/p99 client latency and the
 //    difference from "off". Request log lines are off in every mode: this measures metrics and tracing.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -26,6 +26,7 @@ import { endRequestTrace, startRequestTrace } from '../src/telemetry/request-spa
 import type { Tracing } from '../src/telemetry/tracing.js'
 import { UpstreamDirectory } from '../src/telemetry/upstream-directory.js'
 import { maxThroughput, percentile, streamTtfb, type Summary } from './lib/load.js'
+import { cores, pin, pinSelfToCore0, start } from './lib/processes.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3)
 const roundCount = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -106,28 +107,7 @@ console.log(`  tracing: request + ${CHAIN.length} step + 1 upstream spans  p50 $
 
 // ---- 2. end to end ----------------------------------------------------------------------------------------
 
-const cores = Number(execFileSync('nproc').toString().trim())
-const pin = (core: number) => (cores > 1 ? ['taskset', '-c', String(core)] : [])
-if (cores > 1) execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' })
-
-function start(cmd: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ proc: ChildProcess; line: string }> {
-  const proc = spawn(cmd[0]!, cmd.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  return new Promise((resolve, reject) => {
-    let out = ''
-    const onData = (b: Buffer) => {
-      out += b.toString()
-      const line = out.split('\n').find((l) => ready.test(l))
-      if (!line) return
-      proc.stdout!.off('data', onData)
-      proc.stdout!.resume()
-      proc.stderr!.resume()
-      resolve({ proc, line })
-    }
-    proc.stdout!.on('data', onData)
-    proc.stderr!.on('data', (b: Buffer) => (out += b.toString()))
-    proc.once('exit', (code) => reject(new Error(`${cmd.join(' ')} exited with ${code}:\n${out}`)))
-  })
-}
+pinSelfToCore0()
 
 // The collector: accepts every export and counts the bytes, so the exporter's real work happens.
 let exportedBytes = 0
