@@ -15,11 +15,15 @@ export const healthz = (): Handler<AppEnv> =>
  * upstream outage looks the same from every replica, taking them out of the load balancer would only replace
  * the upstream's error with a connection error, and the router still tries the target that recovers first.
  */
+// An unreachable upstream is shown, but does not make the replica unready: every replica sees the same upstream,
+// so pulling them all out of the load balancer would turn a provider blip into a full outage.
+const SERVABLE = new Set(['ready', 'unreachable'])
+
 export const readyz = (rt: Runtime): Handler<AppEnv> =>
   function readyz(c) {
     const providers = Object.fromEntries([...rt.providers].map(([name, p]) => [name, { type: p.type, state: p.state() }]))
     const models = Object.fromEntries(
-      [...rt.models.values()].map((m) => [m.name, m.route.targets.some((t) => t.provider.state() === 'ready') ? 'ready' : 'unavailable']),
+      [...rt.models.values()].map((m) => [m.name, m.route.targets.some((t) => SERVABLE.has(t.provider.state())) ? 'ready' : 'unavailable']),
     )
     const now = rt.router.now()
     const circuits = Object.fromEntries([...rt.models.values()].map((m) => [m.name, circuitReport(m.route, now)]))

@@ -13,6 +13,8 @@ const MAX_ERROR_BODY = 64 * 1024
 export class HttpUpstream {
   private readonly pool: Pool
   private readonly prefix: string
+  /** False after a call could not connect, true again after any answer (even an error status): /readyz shows it. */
+  reachable = true
 
   constructor(
     readonly provider: string,
@@ -68,8 +70,11 @@ export class HttpUpstream {
         headers: body === undefined ? { ...this.headers, ...extra } : { 'content-type': 'application/json', ...this.headers, ...extra },
       })
     } catch (err) {
-      throw this.failure(err, signal)
+      const failure = this.failure(err, signal)
+      if (failure instanceof UpstreamError && failure.kind === 'connection') this.reachable = false
+      throw failure
     }
+    this.reachable = true
     if (res.statusCode >= 200 && res.statusCode < 300) return res
     const text = await readLimited(res.body, MAX_ERROR_BODY).catch(() => '')
     throw upstreamHttpError(this.provider, res.statusCode, text, (name) => headerValue(res.headers[name]))

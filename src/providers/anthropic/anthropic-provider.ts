@@ -70,7 +70,7 @@ export function createAnthropicProvider(cfg: AnthropicProviderConfig, opts: Anth
       return (res.body?.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string')
     },
     state(): ProviderState {
-      return cfg.api_key ? 'ready' : 'not_configured'
+      return !cfg.api_key ? 'not_configured' : http.reachable ? 'ready' : 'unreachable'
     },
     close: () => http.close(),
   }

@@ -60,7 +60,7 @@ export function createOpenAIProvider(cfg: OpenAIProviderConfig, quirks: OpenAIQu
       return (res.body.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string')
     },
     state(): ProviderState {
-      return configured ? 'ready' : 'not_configured'
+      return !configured ? 'not_configured' : http.reachable ? 'ready' : 'unreachable'
     },
     close: () => http.close(),
   }
