@@ -14,8 +14,6 @@ export function createRedisClient(url: string, opts: { commandTimeoutMs: number;
   const base: RedisOptions = {
     commandTimeout: opts.commandTimeoutMs,
     enableOfflineQueue: false,
-    // Commands issued in the same tick go out in one write: one syscall for many requests' admissions.
-    enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
     connectTimeout: 2000,
     lazyConnect: false,
@@ -29,7 +27,7 @@ export function createRedisClient(url: string, opts: { commandTimeoutMs: number;
     return new Redis({ ...base, sentinels: hosts, name: name || 'mymaster', password, username, db: db ? Number(db) : 0 })
   }
   if (u.protocol === 'redis+cluster:' || u.protocol === 'cluster:') {
-    return new Cluster(hosts, { redisOptions: { ...base, password, username }, enableOfflineQueue: false, enableAutoPipelining: true })
+    return new Cluster(hosts, { redisOptions: { ...base, password, username }, enableOfflineQueue: false })
   }
   return new Redis(url, base)
 }
