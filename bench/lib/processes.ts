@@ -49,13 +49,13 @@ export function rssMb(pid: number): number {
 export type BenchStack = { upstreamPort: number; upstream: ChildProcess; gateway: ChildProcess; gatewayUrl: string; redis?: RedisServer; stop(): Promise<void> }
 
 /** Fake OpenAI upstream on core 0, the gateway with the `chain` config on core 1 (Redis too for `full`). */
-export async function startBenchStack(chain: 'bare' | 'full'): Promise<BenchStack> {
+export async function startBenchStack(chain: 'bare' | 'full', gatewayNodeArgs: string[] = []): Promise<BenchStack> {
   const upstream = await start([...pin(0), process.execPath, '--import', 'tsx', 'test/upstreams/fake-openai.ts', '--port', '0'], {}, /"port"/)
   const upstreamPort = (JSON.parse(upstream.line) as { port: number }).port
   const configFile = join(mkdtempSync(join(tmpdir(), 'sy-bench-')), 'gateway.yaml')
   const { config, redis } = await benchConfig(chain, `http://127.0.0.1:${upstreamPort}/v1`)
   writeFileSync(configFile, stringify(config))
-  const gateway = await start([...pin(1), process.execPath, '--import', 'tsx', 'src/main.ts'], { SWITCHYARD_CONFIG: configFile, PORT: '0', LOG_LEVEL: 'info' }, /listening on/)
+  const gateway = await start([...pin(1), process.execPath, ...gatewayNodeArgs, '--import', 'tsx', 'src/main.ts'], { SWITCHYARD_CONFIG: configFile, PORT: '0', LOG_LEVEL: 'info' }, /listening on/)
   const gatewayUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(gateway.line)?.[0]
   if (!gatewayUrl) throw new Error(`cannot read the gateway URL from: ${gateway.line}`)
   return {
