@@ -12,7 +12,7 @@ import { sharedData } from './guardrails-data.js'
  * Ordinary words that name lists also contain ("even", "so", "by"): words that Quora questions
  * write in lowercase more often than capitalised (away from the start of a sentence).
  */
-function commonWords(): Set<string> {
+function commonWords(minLower = 2): Set<string> {
   const lower = new Map<string, number>()
   const capital = new Map<string, number>()
   const text = readFileSync(path.join(sharedData, 'similarity/qqp_train.jsonl'), 'utf8')
@@ -22,7 +22,7 @@ function commonWords(): Set<string> {
     const into = w === key ? lower : capital
     into.set(key, (into.get(key) ?? 0) + 1)
   }
-  return new Set([...lower].filter(([w, n]) => n >= 2 && n > (capital.get(w) ?? 0)).map(([w]) => w))
+  return new Set([...lower].filter(([w, n]) => n >= minLower && n > (capital.get(w) ?? 0)).map(([w]) => w))
 }
 
 function collect(into: Set<string>, value: unknown): void {
@@ -31,6 +31,7 @@ function collect(into: Set<string>, value: unknown): void {
   else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) collect(into, v)
 }
 
+const COMMON_MIN = Number(process.env.COMMON_MIN ?? 5)
 const LATIN = /^[\p{Script=Latin}'’ -]+$/u
 
 export function buildGazetteer(): Gazetteer {
@@ -53,5 +54,7 @@ export function buildGazetteer(): Gazetteer {
         .filter((w) => w.length > 1 && !common.has(w))
         .map((w) => fnv1a(w)),
     )
-  return { first: words(first), last: words(last), city: words(city) }
+  // Ordinary words: written lowercase in the questions at least COMMON_MIN times (and more often than capitalised).
+  const ordinary = new Set([...commonWords(COMMON_MIN)].map((w) => fnv1a(w)))
+  return { first: words(first), last: words(last), city: words(city), common: ordinary }
 }

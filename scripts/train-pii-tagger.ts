@@ -5,15 +5,21 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { allowed, historyFeatures, staticFeatures, TAGS, type Tag, type TokenFeatures } from '../src/guardrails/pii/ner/features.js'
-import { TaggerModel } from '../src/guardrails/pii/ner/tagger-model.js'
+import { type Gazetteer, TaggerModel } from '../src/guardrails/pii/ner/tagger-model.js'
 import { type Token, tokenize } from '../src/guardrails/pii/ner/tokenize.js'
+import { fnv1a } from '../src/guardrails/fnv1a.js'
+import { compilePiiDetector } from '../src/guardrails/pii/detector.js'
+import type { Detection, EntityType } from '../src/guardrails/pii/entity-types.js'
 import { loadPiiSplit, type PiiRow, repoRoot } from './guardrails-data.js'
+import { type Counts, countSpans, DATASET_ENTITY, scores } from './pii-metrics.js'
 import { buildGazetteer } from './pii-gazetteer.js'
 
-const EPOCHS = 12
+const EPOCHS = Number(process.env.EPOCHS ?? 12)
 /** Chance that a token's neighbouring-word features are hidden during a training step (see features.ts). */
-const LEXICAL_DROPOUT = 0.5
-const TYPE_OF: Record<string, string> = { PERSON: 'PER', GPE: 'LOC', STREET_ADDRESS: 'ADDR' }
+const LEXICAL_DROPOUT = Number(process.env.DROPOUT ?? 0.8)
+/** Chance that a token's own word feature is hidden during a training step. */
+const WORD_DROPOUT = Number(process.env.WDROP ?? 0.3)
+const TYPE_OF: Record<string, string> = { PERSON: 'PER', GPE: 'LOC', STREET_ADDRESS: 'ADDR', ...(process.env.ORG ? { ORGANIZATION: 'ORG' } : {}) }
 
 type Sentence = { tokens: Token[]; feats: TokenFeatures; gold: Tag[] }
 
@@ -107,7 +113,14 @@ function decode(p: AveragedPerceptron, s: Sentence, learn: boolean, rand?: () =>
     const hist = historyFeatures(prev, prev2, (s.tokens[i] as Token).text.toLowerCase())
     scores.fill(0)
     const end = rand !== undefined && rand() < LEXICAL_DROPOUT ? (s.feats.lexicalFrom[i] as number) : (s.feats.start[i + 1] as number)
-    const feats = s.feats.hashes.subarray(s.feats.start[i], end)
+    let feats = s.feats.hashes.subarray(s.feats.start[i], end)
+    // The word itself hidden too, now and then: a name the model has seen must still be found by its
+    // shape, affixes, gazetteer hits and context, as an unseen one would be.
+    if (rand !== undefined && WORD_DROPOUT > 0 && rand() < WORD_DROPOUT) {
+      const copy = Uint32Array.from(feats)
+      copy[1] = 0
+      feats = copy
+    }
     p.score(feats, scores)
     p.score(hist, scores)
     let best = -1
@@ -132,37 +145,116 @@ function decode(p: AveragedPerceptron, s: Sentence, learn: boolean, rand?: () =>
   return { correct, margins }
 }
 
+type TrainOptions = { epochs: number; seed: number }
+
+const CASE_VARIANTS = process.env.CASEVAR ?? ''
+/**
+ * Every training text also in lowercase (and in capitals): names and places in text typed without
+ * capitals are still names and places, and the model should not learn that only capitals make one.
+ * The spans stay where they are (both case mappings keep the length; a text where one would not is skipped).
+ */
+function withCaseVariants(rows: readonly PiiRow[]): PiiRow[] {
+  const out = [...rows]
+  for (const r of rows) {
+    if (CASE_VARIANTS.includes('l')) { const t = r.text.toLowerCase(); if (t.length === r.text.length && t !== r.text) out.push({ ...r, text: t }) }
+    if (CASE_VARIANTS.includes('u')) { const t = r.text.toUpperCase(); if (t.length === r.text.length && t !== r.text) out.push({ ...r, text: t }) }
+  }
+  return out
+}
+
+/** Trains on `rows` and returns the serialised model (the bytes of tagger.bin). */
+function trainTagger(rows: readonly PiiRow[], gazetteer: Gazetteer, opts: TrainOptions, log = false): Buffer {
+  const sentences: Sentence[] = withCaseVariants(rows.map(toUtf16)).map((row) => {
+    const tokens = tokenize(row.text)
+    return { tokens, feats: staticFeatures(tokens, row.text, gazetteer), gold: goldTags(row, tokens) }
+  })
+  const p = new AveragedPerceptron()
+  const rand = mulberry32(opts.seed)
+  const order = sentences.map((_, i) => i)
+  for (let epoch = 0; epoch < opts.epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1))
+      ;[order[i], order[j]] = [order[j] as number, order[i] as number]
+    }
+    let correct = 0
+    let total = 0
+    for (const i of order) {
+      const s = sentences[i] as Sentence
+      correct += decode(p, s, true, rand).correct
+      total += s.tokens.length
+    }
+    if (log) console.log(`epoch ${epoch + 1}: token accuracy while learning ${(correct / total).toFixed(4)}`)
+  }
+  const weights = p.averaged()
+  // Temperature: the median decision margin of the final model on its training data maps to ~0.73 confidence.
+  const final = new AveragedPerceptron()
+  for (const [f, w] of weights) final.w.set(f, w)
+  const margins = sentences.flatMap((s) => decode(final, s, false).margins).sort((a, b) => a - b)
+  const temperature = margins[Math.floor(margins.length / 2)] ?? 1
+  const buf = TaggerModel.serialize(weights, temperature, gazetteer)
+  if (log) console.log(`${rows.length} training texts, ${weights.size} features, temperature ${temperature.toFixed(3)}`)
+  return buf
+}
+
+const TAGGER_ENTITIES = new Set<EntityType>(['PERSON', 'LOCATION', 'STREET_ADDRESS'])
+/** Confidence floors the cross-validation reports (0.5 is the gateway's default `min_confidence`). */
+const CV_THRESHOLDS = [0.5, 0.6]
+/** Training seeds the cross-validation sums over (the folds' scores vary with the shuffle). */
+const CV_SEEDS = [42, 7, 1234]
+
+/**
+ * Model selection without the held-out templates: k-fold cross-validation over the training side,
+ * folds by template (a fold's templates are never trained on while it is scored), through the same
+ * detector the gateway uses. `--cv` prints per-entity overlap P/R summed over the folds.
+ */
+function crossValidate(rows: readonly PiiRow[], gazetteer: Gazetteer, opts: TrainOptions, showErrors: boolean, folds = 5): Map<string, Counts> {
+  const total = new Map<string, Counts>()
+  for (const seed of CV_SEEDS)
+  for (let f = 0; f < folds; f++) {
+    const inFold = (r: PiiRow) => fnv1a(`fold:${r.template_id}`) % folds === f
+    const model = TaggerModel.fromBuffer(trainTagger(rows.filter((r) => !inFold(r)), gazetteer, { ...opts, seed }))
+    const scored = rows.filter(inFold).map(toUtf16)
+    for (const minConfidence of CV_THRESHOLDS) {
+      const detect = compilePiiDetector({ entities: TAGGER_ENTITIES, minConfidence, tagger: model })
+      if (showErrors && minConfidence === 0.5 && seed === 42) for (const r of scored) printErrors(r, detect(r.text))
+      for (const [e, c] of countSpans(scored, detect)) {
+        const key = `${e}@${minConfidence}`
+        const t = total.get(key) ?? { gold: 0, predicted: 0, overlapTp: 0, overlapPredTp: 0, exactTp: 0 }
+        for (const k of Object.keys(c) as Array<keyof Counts>) t[k] += c[k]
+        total.set(key, t)
+      }
+    }
+  }
+  return total
+}
+
+/** Training-side misses (gold spans no prediction overlaps) and false alarms, for `--cv --errors`. */
+function printErrors(row: PiiRow, found: readonly Detection[]): void {
+  const gold = row.spans.flatMap((s) => {
+    const e = DATASET_ENTITY[s.entity_type]
+    return e !== undefined && TAGGER_ENTITIES.has(e as EntityType) ? [{ ...s, entity_type: e }] : []
+  })
+  const hit = (a: { start: number; end: number }, b: { start: number; end: number }) => a.start < b.end && b.start < a.end
+  const ctx = (s: number, e: number) => `${row.text.slice(Math.max(0, s - 30), s)}[[${row.text.slice(s, e)}]]${row.text.slice(e, e + 30)}`.replace(/\n/g, '⏎')
+  for (const g of gold) if (!found.some((d) => d.entity === g.entity_type && hit(d, g))) console.log(`MISS ${g.entity_type} t${row.template_id}: ${ctx(g.start, g.end)}`)
+  for (const d of found) if (!gold.some((g) => d.entity === g.entity_type && hit(d, g))) console.log(`FALSE ${d.entity} ${d.score.toFixed(2)} t${row.template_id}: ${ctx(d.start, d.end)}`)
+}
+
 const { train } = loadPiiSplit()
 const gazetteer = buildGazetteer()
-const sentences: Sentence[] = train.map(toUtf16).map((row) => {
-  const tokens = tokenize(row.text)
-  return { tokens, feats: staticFeatures(tokens, row.text, gazetteer), gold: goldTags(row, tokens) }
-})
-const p = new AveragedPerceptron()
-const rand = mulberry32(42)
-const order = sentences.map((_, i) => i)
-for (let epoch = 0; epoch < EPOCHS; epoch++) {
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1))
-    ;[order[i], order[j]] = [order[j] as number, order[i] as number]
-  }
-  let correct = 0
-  let total = 0
-  for (const i of order) {
-    const s = sentences[i] as Sentence
-    correct += decode(p, s, true, rand).correct
-    total += s.tokens.length
-  }
-  console.log(`epoch ${epoch + 1}: token accuracy while learning ${(correct / total).toFixed(4)}`)
+const options: TrainOptions = { epochs: EPOCHS, seed: 42 }
+if (process.argv.includes('--cv')) {
+  const counts = crossValidate(train, gazetteer, options, process.argv.includes('--errors'))
+  for (const e of TAGGER_ENTITIES)
+    for (const t of CV_THRESHOLDS) {
+      const c = counts.get(`${e}@${t}`) as Counts
+      const s = scores(c)
+      console.log(`${e.padEnd(15)} min ${t.toFixed(2)} gold ${String(c.gold).padStart(4)} pred ${String(c.predicted).padStart(4)}  P ${s.precision.toFixed(3)}  R ${s.recall.toFixed(3)}`)
+    }
+} else {
+  const buf = trainTagger(train, gazetteer, options, true)
+  const out = path.join(repoRoot, 'models/pii-tagger/tagger.bin')
+  mkdirSync(path.dirname(out), { recursive: true })
+  writeFileSync(out, buf)
+  console.log(`→ ${out} (${buf.length} bytes)`)
 }
-const weights = p.averaged()
-// Temperature: the median decision margin of the final model on its training data maps to ~0.73 confidence.
-const final = new AveragedPerceptron()
-for (const [f, w] of weights) final.w.set(f, w)
-const margins = sentences.flatMap((s) => decode(final, s, false).margins).sort((a, b) => a - b)
-const temperature = margins[Math.floor(margins.length / 2)] ?? 1
-const out = path.join(repoRoot, 'models/pii-tagger/tagger.bin')
-mkdirSync(path.dirname(out), { recursive: true })
-const buf = TaggerModel.serialize(weights, temperature, gazetteer)
-writeFileSync(out, buf)
-console.log(`${train.length} training texts, ${weights.size} features → ${out} (${buf.length} bytes, temperature ${temperature.toFixed(3)})`)

@@ -1,5 +1,6 @@
 import { compileContext, type ContextScorer } from './context.js'
 import type { Detection, EntityType, Recognizer } from './entity-types.js'
+import { COUNTRIES } from './ner/gazetteer.js'
 import { findNamedEntities } from './ner/tagger.js'
 import type { TaggerModel } from './ner/tagger-model.js'
 import { ANY_PLACEHOLDER } from './placeholders.js'
@@ -43,8 +44,39 @@ function taggerFindings(tagger: TaggerModel, text: string, entities: ReadonlySet
   const hasLetters = (d: Detection) => /\p{L}/u.test(text.slice(d.start, d.end))
   const lettered = all.filter(hasLetters)
   const nearAddress = (d: Detection) => lettered.some((a) => a.entity === 'STREET_ADDRESS' && a.start - d.end < 40 && d.start - a.end < 40)
-  return all.filter((d) => (hasLetters(d) || (d.entity === 'STREET_ADDRESS' && nearAddress(d))) && !(d.entity === 'PERSON' && onlyFunctionWords(text, d)))
+  const kept: Detection[] = []
+  for (const d of all) {
+    if (!(hasLetters(d) || (d.entity === 'STREET_ADDRESS' && nearAddress(d)))) continue
+    if (d.entity === 'PERSON' || d.entity === 'LOCATION') {
+      const words = text.slice(d.start, d.end).match(SPAN_WORD)
+      if (words === null) continue
+      const lower = words.map((w) => w.toLowerCase().replace(/['’]s$/, ''))
+      if (lower.every((w) => FUNCTION_WORDS.has(w) || NOT_A_NAME.has(w))) continue
+      // "Miller Ltd", "Abt Associates": an organisation, whatever its first word.
+      if (ORG_SUFFIXES.has(lower[lower.length - 1] as string)) continue
+    }
+    if (d.entity === 'PERSON') {
+      const lower = (text.slice(d.start, d.end).match(SPAN_WORD) ?? []).map((w) => w.toLowerCase())
+      // A listed country the tagger took for a name ("France was super fun"): a place.
+      if (lower.every((w) => COUNTRIES.has(w))) {
+        if (entities.has('LOCATION')) kept.push({ ...d, entity: 'LOCATION' })
+        continue
+      }
+    }
+    kept.push(d)
+  }
+  return kept
 }
+
+/** Days and nationality words: capitalised, often sentence-initial, never a person's name. */
+const NOT_A_NAME = new Set(
+  `monday tuesday wednesday thursday friday saturday sunday there here maybe today tomorrow yesterday english french german dutch spanish
+italian portuguese czech slovak polish hungarian croatian serbian slovenian greek turkish swedish danish norwegian finnish icelandic
+estonian latvian lithuanian russian ukrainian romanian bulgarian irish scottish welsh british american canadian mexican brazilian
+chinese japanese korean indian thai vietnamese arab arabic persian african european asian australian swiss austrian belgian atm iban nato`.split(/\s+/),
+)
+/** Last words that make a name an organisation's. */
+const ORG_SUFFIXES = new Set(['ltd', 'llc', 'inc', 'corp', 'corporation', 'co', 'gmbh', 'plc', 'associates', 'group', 'incorporated', 'company', 'limited', 'sa', 'ag', 'llp', 'bv', 'oy', 'ab', 'as'])
 
 /**
  * Words that are never a person's name on their own: pronouns, question words, articles, conjunctions,

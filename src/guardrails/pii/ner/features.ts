@@ -3,7 +3,11 @@ import { COUNTRIES, HONORIFICS, STREET_WORDS } from './gazetteer.js'
 import type { Gazetteer } from './tagger-model.js'
 import type { Token } from './tokenize.js'
 
-export const TAGS = ['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC', 'B-ADDR', 'I-ADDR'] as const
+/**
+ * BIO tags. ORG (the data set's organisations) is learnt but never reported: an organisation named
+ * like a person ("Hawkins, Richardson and Santana") gets a tag of its own instead of PERSON.
+ */
+export const TAGS = ['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC', 'B-ADDR', 'I-ADDR', 'B-ORG', 'I-ORG'] as const
 export type Tag = (typeof TAGS)[number]
 
 // Shapes of ASCII letter-and-digit words by their collapsed class sequence (base 4, classes 1–3), so
@@ -62,6 +66,7 @@ const H = {
   country: fnv1a('gaz=country'), street: fnv1a('gaz=street'), streetNext: fnv1a('gaz+1=street'), streetPrev: fnv1a('gaz-1=street'),
   honorificPrev: fnv1a('gaz-1=honorific'), honorificPrev2: fnv1a('gaz-2=honorific'),
   prevWordShape: seed('w-1s='), nextWordShape: seed('w+1s='),
+  common: seed('cw='), commonAround: seed('cw-1cw+1='),
 }
 const GAZ_CODES = ['', 'F', 'L', 'FL', 'C', 'FC', 'LC', 'FLC']
 const LENGTHS = Array.from({ length: 13 }, (_, n) => fnv1a(String(n), H.len))
@@ -82,8 +87,8 @@ function hasNewline(text: string, from: number, to: number): boolean {
  */
 export type TokenFeatures = { hashes: Uint32Array; start: Int32Array; lexicalFrom: Int32Array }
 
-/** At most this many features a token (17 always, up to 6 gazetteer flags, 7 neighbouring words). */
-const MAX_FEATURES_PER_TOKEN = 32
+/** At most this many features a token (19 always, up to 6 gazetteer flags, 7 neighbouring words). */
+const MAX_FEATURES_PER_TOKEN = 34
 
 /**
  * Buffers a caller may hand to staticFeatures to be reused from call to call (the runtime tagger
@@ -96,7 +101,15 @@ export class FeatureScratch {
   words: string[] = []
   shapes: string[] = []
   gaz: string[] = []
+  /** Per token: 1 listed given name, 2 family name, 4 city-name word (bits of GAZ_CODES). */
+  gazBits = new Uint8Array(0)
+  /** Per token: 1 when the word is in the ordinary-words list. */
+  common = new Uint8Array(0)
   reserve(n: number): void {
+    if (this.gazBits.length < n) {
+      this.gazBits = new Uint8Array(Math.max(n, 2 * this.gazBits.length))
+      this.common = new Uint8Array(this.gazBits.length)
+    }
     if (this.start.length > n) return
     const cap = Math.max(n + 1, 2 * this.start.length)
     this.hashes = new Uint32Array(cap * MAX_FEATURES_PER_TOKEN)
@@ -127,7 +140,10 @@ export function staticFeatures(tokens: readonly Token[], text: string, gazetteer
     words[i] = w
     shapes[i] = shape(t)
     const h = fnv1a(w)
-    gaz[i] = GAZ_CODES[(gazetteer.first.has(h) ? 1 : 0) | (gazetteer.last.has(h) ? 2 : 0) | (gazetteer.city.has(h) ? 4 : 0)] as string
+    const bits = (gazetteer.first.has(h) ? 1 : 0) | (gazetteer.last.has(h) ? 2 : 0) | (gazetteer.city.has(h) ? 4 : 0)
+    own.gazBits[i] = bits
+    own.common[i] = gazetteer.common.has(h) ? 1 : 0
+    gaz[i] = GAZ_CODES[bits] as string
   }
   const word = (j: number) => (j >= 0 && j < n ? (words[j] as string) : NONE)
   const shapeAt = (j: number) => (j >= 0 && j < n ? (shapes[j] as string) : NONE)
@@ -169,6 +185,9 @@ export function staticFeatures(tokens: readonly Token[], text: string, gazetteer
     hashes[k++] = join2(H.prevWordShape, wPrev, sh)
     hashes[k++] = join2(H.nextWordShape, wNext, sh)
     if (g !== '') hashes[k++] = fnv1a(g, H.g)
+    // Whether the word is an ordinary English word, with its shape (a capitalised non-word is likely a name), and the neighbours'.
+    hashes[k++] = join2(H.common, own.common[i] === 1 ? '1' : '0', sh)
+    hashes[k++] = join2(H.commonAround, i > 0 ? (own.common[i - 1] === 1 ? '1' : '0') : NONE, i + 1 < n ? (own.common[i + 1] === 1 ? '1' : '0') : NONE)
     if (COUNTRIES.has(w)) hashes[k++] = H.country
     if (STREET_WORDS.has(w)) hashes[k++] = H.street
     if (next !== undefined && STREET_WORDS.has(wNext)) hashes[k++] = H.streetNext

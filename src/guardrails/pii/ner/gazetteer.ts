@@ -4,7 +4,7 @@
 export const COUNTRIES = new Set(
   `afghanistan albania algeria andorra angola argentina armenia australia austria azerbaijan bahamas bahrain bangladesh
 barbados belarus belgium belize benin bhutan bolivia bosnia botswana brazil brunei bulgaria burkina burundi cambodia
-cameroon canada chad chile china colombia comoros congo croatia cuba cyprus czechia czech denmark djibouti dominica
+cameroon canada chad chile china colombia comoros congo croatia cuba cyprus czechia denmark djibouti dominica
 ecuador egypt eritrea estonia eswatini ethiopia fiji finland france gabon gambia georgia germany ghana greece grenada
 guatemala guinea guyana haiti honduras hungary iceland india indonesia iran iraq ireland israel italy jamaica japan
 jordan kazakhstan kenya kiribati korea kosovo kuwait kyrgyzstan laos latvia lebanon lesotho liberia libya liechtenstein

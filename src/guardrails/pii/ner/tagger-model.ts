@@ -1,14 +1,18 @@
 import { readFileSync } from 'node:fs'
 import { TAGS } from './features.js'
 
-/** Hashed word lists (lowercase) the tagger uses as features: given names, family names, city-name words. */
-export type Gazetteer = { first: ReadonlySet<number>; last: ReadonlySet<number>; city: ReadonlySet<number> }
-const GAZETTEER_KEYS = ['first', 'last', 'city'] as const
+/**
+ * Hashed word lists (lowercase) the tagger uses as features: given names, family names, city-name
+ * words, and ordinary English words (a capitalised word that is not one is more likely a name).
+ */
+export type Gazetteer = { first: ReadonlySet<number>; last: ReadonlySet<number>; city: ReadonlySet<number>; common: ReadonlySet<number> }
+const GAZETTEER_KEYS = ['first', 'last', 'city', 'common'] as const
+const HEADER = 16 + GAZETTEER_KEYS.length * 4
 
 /**
  * The tagger's weights (for each hashed feature one weight per tag, int8 with one scale) and its
- * gazetteer. File layout (little endian): u32 count, f32 scale, f32 temperature, 3 × u32 gazetteer
- * sizes, count × u32 feature hash, count × TAGS.length × i8 weights, then the gazetteer hashes.
+ * gazetteer. File layout (little endian): u32 count, f32 scale, f32 temperature, u32 number of tags,
+ * 4 × u32 gazetteer sizes, count × u32 feature hash, count × tags × i8 weights, then the gazetteer hashes.
  */
 export class TaggerModel {
   // Open-addressing table from feature hash to weight row: a Map keyed by numbers above 2^30 is several
@@ -53,8 +57,10 @@ export class TaggerModel {
     const count = buf.readUInt32LE(0)
     const scale = buf.readFloatLE(4)
     const temperature = buf.readFloatLE(8)
-    const sizes = GAZETTEER_KEYS.map((_, i) => buf.readUInt32LE(12 + i * 4))
-    const header = 24
+    const tags = buf.readUInt32LE(12)
+    if (tags !== TAGS.length) throw new Error(`tagger model has ${tags} tags, this code expects ${TAGS.length}: run npm run train:pii-tagger`)
+    const sizes = GAZETTEER_KEYS.map((_, i) => buf.readUInt32LE(16 + i * 4))
+    const header = HEADER
     const hashes = new Uint32Array(count)
     for (let i = 0; i < count; i++) hashes[i] = buf.readUInt32LE(header + i * 4)
     const base = header + count * 4
@@ -66,7 +72,12 @@ export class TaggerModel {
       for (let i = 0; i < n; i++, at += 4) set.add(buf.readUInt32LE(at))
       return set
     })
-    return new TaggerModel(weights, hashes, temperature, { first: lists[0] as Set<number>, last: lists[1] as Set<number>, city: lists[2] as Set<number> })
+    return new TaggerModel(weights, hashes, temperature, {
+      first: lists[0] as Set<number>,
+      last: lists[1] as Set<number>,
+      city: lists[2] as Set<number>,
+      common: lists[3] as Set<number>,
+    })
   }
 
   /** Adds the per-tag weights of features[from..to) into `scores`. */
@@ -85,13 +96,14 @@ export class TaggerModel {
     // Features whose weights all round to zero carry nothing: leave them out.
     const kept = [...weights].filter(([, w]) => w.some((x) => Math.round(x / scale) !== 0)).sort((a, b) => a[0] - b[0])
     const lists = GAZETTEER_KEYS.map((k) => [...gazetteer[k]].sort((a, b) => a - b))
-    const header = 24
+    const header = HEADER
     const gazBytes = lists.reduce((n, l) => n + l.length * 4, 0)
     const buf = Buffer.alloc(header + kept.length * (4 + TAGS.length) + gazBytes)
     buf.writeUInt32LE(kept.length, 0)
     buf.writeFloatLE(scale, 4)
     buf.writeFloatLE(temperature, 8)
-    lists.forEach((l, i) => buf.writeUInt32LE(l.length, 12 + i * 4))
+    buf.writeUInt32LE(TAGS.length, 12)
+    lists.forEach((l, i) => buf.writeUInt32LE(l.length, 16 + i * 4))
     kept.forEach(([h], i) => buf.writeUInt32LE(h, header + i * 4))
     const base = header + kept.length * 4
     kept.forEach(([, w], i) => w.forEach((x, t) => buf.writeInt8(Math.max(-127, Math.min(127, Math.round(x / scale))), base + i * TAGS.length + t)))

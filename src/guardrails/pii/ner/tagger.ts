@@ -1,6 +1,7 @@
 import type { Detection, EntityType } from '../entity-types.js'
 import { ALLOWED, FeatureScratch, historyFeatures, staticFeatures, TAGS, type Tag } from './features.js'
 import type { TaggerModel } from './tagger-model.js'
+import { ruleFindings } from './rules.js'
 import { type Token, tokenize } from './tokenize.js'
 
 const ENTITY_OF: Record<string, EntityType> = { PER: 'PERSON', LOC: 'LOCATION', ADDR: 'STREET_ADDRESS' }
@@ -101,5 +102,6 @@ export function findNamedEntities(model: TaggerModel, text: string): Detection[]
     count++
   }
   close()
+  ruleFindings(text, tokens, tags, scratch.words, scratch.shapes, scratch.gazBits, scratch.common, out)
   return out
 }

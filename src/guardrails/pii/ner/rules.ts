@@ -1,0 +1,104 @@
+import type { Detection } from '../entity-types.js'
+import { COUNTRIES, HONORIFICS, STREET_WORDS } from './gazetteer.js'
+import type { Token } from './tokenize.js'
+
+/**
+ * A few rules on top of the tagger, for tokens it left untagged ('O'). Each rule needs two pieces of
+ * evidence (a listed name or place and a capitalised word, or a frame word and a capitalised word),
+ * and its findings carry a fixed confidence (RULE_CONFIDENCE): they never override a tagger span.
+ *
+ * - PERSON: an honorific ("Mr.", "Ms", "Dr.") followed by capitalised words; or two or more
+ *   capitalised words in a row (an initial may sit between them) whose first is a listed given name
+ *   and whose last is a listed family name ("Hilding Carlsson").
+ * - LOCATION: a listed country ("France", "United Kingdom", "TUNISIA"); or a frame word of travel or
+ *   origin ("flew to", "arrived at", "from", "in") followed by capitalised words that are all listed
+ *   city-name words.
+ */
+export const RULE_CONFIDENCE = 0.6
+
+/** Per-token gazetteer bits, as features.ts computes them: 1 given name, 2 family name, 4 city word. */
+export const GIVEN = 1
+export const FAMILY = 2
+export const CITY = 4
+
+const PLACE_FRAMES = new Set(['in', 'to', 'from', 'at', 'near', 'visit', 'visited', 'visiting', 'into'])
+/** Verbs of travel and residence: "flew to X", "arrived at X", "moved here from X", "born in X". */
+const MOVE_VERBS = new Set(
+  `flew fly flying travelled traveled travel travelling traveling moved move moving arrived arrive arriving went go going drove drive
+came come coming returned return returning live lives lived living born based relocated relocate headed heading here am`.split(/\s+/),
+)
+const COUNTRY_PAIRS = new Set(['united kingdom', 'united states', 'new zealand', 'south africa', 'costa rica', 'sri lanka', 'saudi arabia', 'united arab', 'el salvador', 'czech republic', 'dominican republic', 'puerto rico', 'hong kong', 'north macedonia', 'south korea', 'north korea', 'new caledonia'])
+const NEVER_NAME = new Set(
+  `i you he she it we they me him her us my your his its our their what when where who why how which the a an this that these those and or but
+if so then hi hello hey thanks thank please yes no ok dear phone email address name date street road monday tuesday wednesday thursday friday
+saturday sunday january february march april may june july august september october november december`.split(/\s+/),
+)
+
+/** "Xx", "X'Xx", "Xx-Xx" (a capitalised word) or "X" of two or more letters (all capitals). */
+function capitalised(tok: Token, shape: string): boolean {
+  if (shape === 'Xx' || shape === "X'Xx" || shape === 'Xx-Xx' || shape === "Xx'x") return true
+  return shape === 'X' && tok.text.length >= 2
+}
+
+export function ruleFindings(
+  text: string,
+  tokens: readonly Token[],
+  tags: Uint8Array,
+  words: readonly string[],
+  shapes: readonly string[],
+  gazBits: Uint8Array,
+  common: Uint8Array,
+  out: Detection[],
+): void {
+  const n = tokens.length
+  const free = (i: number) => i >= 0 && i < n && tags[i] === 0
+  /** Tokens i and i + 1 are separated by spaces only (no line break, no punctuation). */
+  const joined = (i: number) => {
+    const a = tokens[i] as Token
+    const b = tokens[i + 1] as Token
+    for (let c = a.end; c < b.start; c++) if (text.charCodeAt(c) !== 32) return false
+    return true
+  }
+  const cap = (i: number) => free(i) && capitalised(tokens[i] as Token, shapes[i] as string) && !NEVER_NAME.has(words[i] as string) && !STREET_WORDS.has(words[i] as string)
+  const push = (entity: 'PERSON' | 'LOCATION', from: number, to: number) =>
+    out.push({ entity, start: (tokens[from] as Token).start, end: (tokens[to] as Token).end, score: RULE_CONFIDENCE, recognizer: 'tagger-rule' })
+  let i = 0
+  while (i < n) {
+    if (!cap(i)) {
+      i++
+      continue
+    }
+    // A run of capitalised words joined by spaces; an initial ("J" or "J.") may sit inside.
+    let j = i
+    for (;;) {
+      if (j + 1 < n && joined(j) && cap(j + 1)) j++
+      else if (j + 2 < n && joined(j) && free(j + 1) && shapes[j + 1] === 'X' && (tokens[j + 1] as Token).text.length === 1 && cap(j + 2) && joined(j + 1)) j += 2
+      else if (j + 3 < n && joined(j) && free(j + 1) && shapes[j + 1] === 'X' && (tokens[j + 1] as Token).text.length === 1 && words[j + 2] === '.' && cap(j + 3)) j += 3
+      else break
+    }
+    const prevWord = i >= 1 ? (words[i - 1] as string) : ''
+    const honorific = (i >= 1 && HONORIFICS.has(prevWord)) || (i >= 2 && prevWord === '.' && HONORIFICS.has(words[i - 2] as string))
+    const g0 = gazBits[i] as number
+    const gj = gazBits[j] as number
+    if (honorific || (j > i && (g0 & GIVEN) !== 0 && (gj & FAMILY) !== 0)) push('PERSON', i, j)
+    else if (j === i && COUNTRIES.has(words[i] as string) && words[i] !== 'york') push('LOCATION', i, j)
+    else if (j === i + 1 && COUNTRY_PAIRS.has(`${words[i]} ${words[j]}`)) push('LOCATION', i, j)
+    else if (PLACE_FRAMES.has(prevWord) && allCity(gazBits, i, j)) push('LOCATION', i, j)
+    else if (PLACE_FRAMES.has(prevWord) && i >= 2 && MOVE_VERBS.has(words[i - 2] as string) && noneCommon(common, gazBits, i, j)) push('LOCATION', i, j)
+    i = j + 1
+  }
+}
+
+/** No word of the run is an ordinary English word or a listed given name (unless also a city word). */
+function noneCommon(common: Uint8Array, gazBits: Uint8Array, from: number, to: number): boolean {
+  for (let k = from; k <= to; k++) {
+    const g = gazBits[k] as number
+    if (common[k] === 1 || ((g & GIVEN) !== 0 && (g & CITY) === 0)) return false
+  }
+  return true
+}
+
+function allCity(gazBits: Uint8Array, from: number, to: number): boolean {
+  for (let k = from; k <= to; k++) if (((gazBits[k] as number) & CITY) === 0) return false
+  return true
+}
