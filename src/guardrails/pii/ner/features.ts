@@ -119,34 +119,115 @@ export class FeatureScratch {
 }
 
 /**
+ * What the features need to know about one word, computed once per distinct token text (the
+ * runtime tagger caches these): the lowercased word, its shape, gazetteer code and bits, and
+ * whether it is an ordinary word, a street word or an honorific.
+ */
+export type WordInfo = { w: string; sh: string; g: string; bits: number; common: string; street: boolean; honorific: boolean }
+
+/** The stand-in for a neighbour beyond either end of the text. */
+export const NO_WORD: WordInfo = { w: NONE, sh: NONE, g: NONE, bits: 0, common: NONE, street: false, honorific: false }
+
+export function wordInfo(text: string, gazetteer: Gazetteer): WordInfo {
+  const w = text.toLowerCase()
+  const h = fnv1a(w)
+  const bits = (gazetteer.first.has(h) ? 1 : 0) | (gazetteer.last.has(h) ? 2 : 0) | (gazetteer.city.has(h) ? 4 : 0)
+  return { w, sh: shape(text), g: GAZ_CODES[bits] as string, bits, common: gazetteer.common.has(h) ? '1' : '0', street: STREET_WORDS.has(w), honorific: HONORIFICS.has(w) }
+}
+
+// The features of a token in groups, each depending on as little as possible, so that the runtime
+// can add up the weights of the word-only groups once per distinct word (see tagger.ts). Each
+// writes hashes into `out` from `k` and returns the new end. staticFeatures writes all of them.
+
+/** Features of the token's own word. */
+export function emitSelf(e: WordInfo, out: Uint32Array, k: number): number {
+  const w = e.w
+  const sh = e.sh
+  out[k++] = H.bias
+  out[k++] = fnv1a(w, H.w)
+  out[k++] = fnv1a(sh, H.s)
+  out[k++] = fnv1aRange(w, 0, Math.min(3, w.length), H.p3)
+  out[k++] = fnv1aRange(w, w.length - 2, w.length, H.x2)
+  out[k++] = fnv1aRange(w, w.length - 3, w.length, H.x3)
+  out[k++] = fnv1aRange(w, w.length - 4, w.length, H.x4)
+  out[k++] = LENGTHS[Math.min(w.length, 12)] as number
+  // Gazetteer hits with the token's shape (a capitalised listed name is telling).
+  out[k++] = join2(H.g, e.g, sh)
+  // Whether the word is an ordinary English word, with its shape (a capitalised non-word is likely a name).
+  out[k++] = join2(H.common, e.common, sh)
+  if (e.g !== '') out[k++] = fnv1a(e.g, H.g)
+  if (COUNTRIES.has(w)) out[k++] = H.country
+  if (e.street) out[k++] = H.street
+  return k
+}
+
+/** Non-lexical features that the previous token (`e`, NO_WORD at the start) contributes on its own. */
+export function emitPrev(e: WordInfo, out: Uint32Array, k: number): number {
+  out[k++] = fnv1a(e.sh, H.sPrev)
+  if (e.street) out[k++] = H.streetPrev
+  if (e.honorific) out[k++] = H.honorificPrev
+  return k
+}
+
+/** Non-lexical features that the next token contributes on its own. */
+export function emitNext(e: WordInfo, out: Uint32Array, k: number): number {
+  out[k++] = fnv1a(e.sh, H.sNext)
+  if (e.street) out[k++] = H.streetNext
+  return k
+}
+
+/** Non-lexical features of the token in its context. */
+export function emitContext(p2: WordInfo, p: WordInfo, e: WordInfo, nx: WordInfo, nlBefore: boolean, nlAfter: boolean, out: Uint32Array, k: number): number {
+  const sh = e.sh
+  out[k++] = join3(H.sAround, p.sh, sh, nx.sh)
+  out[k++] = join2(H.line0, nlBefore ? 'true' : 'false', sh)
+  out[k++] = nlAfter ? NL_AFTER_TRUE : NL_AFTER_FALSE
+  out[k++] = join2(H.gAround, p.g, nx.g)
+  // A neighbouring word with this token's shape ("in" + "Xx"): frames that carry over to unseen sentences.
+  out[k++] = join2(H.prevWordShape, p.w, sh)
+  out[k++] = join2(H.nextWordShape, nx.w, sh)
+  out[k++] = join2(H.commonAround, p.common, nx.common)
+  if (p2.honorific && p.w === '.') out[k++] = H.honorificPrev2
+  return k
+}
+
+// Lexical features: the neighbouring words themselves (dropped at random in training).
+export const emitPrevWord = (e: WordInfo, out: Uint32Array, k: number): number => ((out[k] = fnv1a(e.w, H.wPrev)), k + 1)
+export const emitNextWord = (e: WordInfo, out: Uint32Array, k: number): number => ((out[k] = fnv1a(e.w, H.wNext)), k + 1)
+export const emitPrev2Word = (e: WordInfo, out: Uint32Array, k: number): number => ((out[k] = fnv1a(e.w, H.wPrev2)), k + 1)
+export const emitNext2Word = (e: WordInfo, out: Uint32Array, k: number): number => ((out[k] = fnv1a(e.w, H.wNext2)), k + 1)
+
+/** Lexical features of word pairs around the token. */
+export function emitContextWords(p2: WordInfo, p: WordInfo, nx: WordInfo, nx2: WordInfo, out: Uint32Array, k: number): number {
+  out[k++] = join2(H.wAround, p.w, nx.w)
+  out[k++] = join2(H.wPrevPair, p2.w, p.w)
+  out[k++] = join2(H.wNextPair, nx.w, nx2.w)
+  return k
+}
+
+/**
  * The tag-independent features of each token, already hashed. Used unchanged by the training
- * script, so a model and the runtime always agree on what a feature is. The neighbouring words
- * come last: training drops them at random so that the model does not lean on the exact phrasing
- * of the sentences it saw. Without `scratch` the result owns fresh arrays.
+ * script, so a model and the runtime always agree on what a feature is (the runtime tagger adds
+ * the same groups up, per distinct word where it can). The neighbouring words come last: training
+ * drops them at random so that the model does not lean on the exact phrasing of the sentences it
+ * saw. Without `scratch` the result owns fresh arrays.
  */
 export function staticFeatures(tokens: readonly Token[], text: string, gazetteer: Gazetteer, scratch?: FeatureScratch): TokenFeatures {
   const n = tokens.length
   const own = scratch ?? new FeatureScratch()
   own.reserve(n)
-  const words = own.words
-  const shapes = own.shapes
-  const gaz = own.gaz
-  words.length = n
-  shapes.length = n
-  gaz.length = n
-  for (let i = 0; i < n; i++) {
-    const t = (tokens[i] as Token).text
-    const w = t.toLowerCase()
-    words[i] = w
-    shapes[i] = shape(t)
-    const h = fnv1a(w)
-    const bits = (gazetteer.first.has(h) ? 1 : 0) | (gazetteer.last.has(h) ? 2 : 0) | (gazetteer.city.has(h) ? 4 : 0)
-    own.gazBits[i] = bits
-    own.common[i] = gazetteer.common.has(h) ? 1 : 0
-    gaz[i] = GAZ_CODES[bits] as string
-  }
-  const word = (j: number) => (j >= 0 && j < n ? (words[j] as string) : NONE)
-  const shapeAt = (j: number) => (j >= 0 && j < n ? (shapes[j] as string) : NONE)
+  const infos: WordInfo[] = tokens.map((t) => wordInfo(t.text, gazetteer))
+  own.words.length = n
+  own.shapes.length = n
+  own.gaz.length = n
+  infos.forEach((e, i) => {
+    own.words[i] = e.w
+    own.shapes[i] = e.sh
+    own.gaz[i] = e.g
+    own.gazBits[i] = e.bits
+    own.common[i] = e.common === '1' ? 1 : 0
+  })
+  const at = (j: number) => (j >= 0 && j < n ? (infos[j] as WordInfo) : NO_WORD)
   // Typed-array writes into a preallocated buffer: much faster than Array.push, and nothing to collect.
   const hashes = own.hashes
   const start = own.start
@@ -155,55 +236,21 @@ export function staticFeatures(tokens: readonly Token[], text: string, gazetteer
   for (let i = 0; i < n; i++) {
     start[i] = k
     const tok = tokens[i] as Token
-    const w = words[i] as string
-    const sh = shapes[i] as string
-    const g = gaz[i] as string
     const prev = tokens[i - 1]
     const next = tokens[i + 1]
     const nlBefore = prev === undefined || hasNewline(text, prev.end, tok.start)
-    const sPrev = shapeAt(i - 1)
-    const sNext = shapeAt(i + 1)
-    const wPrev = word(i - 1)
-    const wNext = word(i + 1)
-    hashes[k++] = H.bias
-    hashes[k++] = fnv1a(w, H.w)
-    hashes[k++] = fnv1a(sh, H.s)
-    hashes[k++] = fnv1aRange(w, 0, Math.min(3, w.length), H.p3)
-    hashes[k++] = fnv1aRange(w, w.length - 2, w.length, H.x2)
-    hashes[k++] = fnv1aRange(w, w.length - 3, w.length, H.x3)
-    hashes[k++] = fnv1aRange(w, w.length - 4, w.length, H.x4)
-    hashes[k++] = LENGTHS[Math.min(w.length, 12)] as number
-    hashes[k++] = fnv1a(sPrev, H.sPrev)
-    hashes[k++] = fnv1a(sNext, H.sNext)
-    hashes[k++] = join3(H.sAround, sPrev, sh, sNext)
-    hashes[k++] = join2(H.line0, nlBefore ? 'true' : 'false', sh)
-    hashes[k++] = next !== undefined && hasNewline(text, tok.end, next.start) ? NL_AFTER_TRUE : NL_AFTER_FALSE
-    // Gazetteer hits of this token and its neighbours, with the token's shape (a capitalised listed name is telling).
-    hashes[k++] = join2(H.g, g, sh)
-    hashes[k++] = join2(H.gAround, gaz[i - 1] ?? NONE, gaz[i + 1] ?? NONE)
-    // A neighbouring word with this token's shape ("in" + "Xx"): frames that carry over to unseen sentences.
-    hashes[k++] = join2(H.prevWordShape, wPrev, sh)
-    hashes[k++] = join2(H.nextWordShape, wNext, sh)
-    if (g !== '') hashes[k++] = fnv1a(g, H.g)
-    // Whether the word is an ordinary English word, with its shape (a capitalised non-word is likely a name), and the neighbours'.
-    hashes[k++] = join2(H.common, own.common[i] === 1 ? '1' : '0', sh)
-    hashes[k++] = join2(H.commonAround, i > 0 ? (own.common[i - 1] === 1 ? '1' : '0') : NONE, i + 1 < n ? (own.common[i + 1] === 1 ? '1' : '0') : NONE)
-    if (COUNTRIES.has(w)) hashes[k++] = H.country
-    if (STREET_WORDS.has(w)) hashes[k++] = H.street
-    if (next !== undefined && STREET_WORDS.has(wNext)) hashes[k++] = H.streetNext
-    if (prev !== undefined && STREET_WORDS.has(wPrev)) hashes[k++] = H.streetPrev
-    if (prev !== undefined && HONORIFICS.has(wPrev)) hashes[k++] = H.honorificPrev
-    if (i >= 2 && HONORIFICS.has(words[i - 2] as string) && wPrev === '.') hashes[k++] = H.honorificPrev2
+    const nlAfter = next !== undefined && hasNewline(text, tok.end, next.start)
+    const e = at(i)
+    k = emitSelf(e, hashes, k)
+    k = emitPrev(at(i - 1), hashes, k)
+    k = emitNext(at(i + 1), hashes, k)
+    k = emitContext(at(i - 2), at(i - 1), e, at(i + 1), nlBefore, nlAfter, hashes, k)
     lexicalFrom[i] = k
-    const wPrev2 = word(i - 2)
-    const wNext2 = word(i + 2)
-    hashes[k++] = fnv1a(wPrev, H.wPrev)
-    hashes[k++] = fnv1a(wNext, H.wNext)
-    hashes[k++] = fnv1a(wPrev2, H.wPrev2)
-    hashes[k++] = fnv1a(wNext2, H.wNext2)
-    hashes[k++] = join2(H.wAround, wPrev, wNext)
-    hashes[k++] = join2(H.wPrevPair, wPrev2, wPrev)
-    hashes[k++] = join2(H.wNextPair, wNext, wNext2)
+    k = emitPrevWord(at(i - 1), hashes, k)
+    k = emitNextWord(at(i + 1), hashes, k)
+    k = emitPrev2Word(at(i - 2), hashes, k)
+    k = emitNext2Word(at(i + 2), hashes, k)
+    k = emitContextWords(at(i - 2), at(i - 1), at(i + 1), at(i + 2), hashes, k)
   }
   start[n] = k
   if (scratch !== undefined) return { hashes: hashes.subarray(0, k), start: start.subarray(0, n + 1), lexicalFrom: lexicalFrom.subarray(0, n) }
@@ -222,6 +269,16 @@ export function historyFeatures(prevTag: Tag, prev2Tag: Tag, word: string): numb
   history[1] = (TAG_PAIR[TAG_INDEX[prev2Tag]] as number[])[p] as number
   history[2] = fnv1a(word, TAG_WORD[p] as number)
   return history
+}
+
+/** The history features that depend only on the two previous tags (indices into TAGS). */
+export function historyTagHashes(prev: number, prev2: number): [number, number] {
+  return [TAG_PREV[prev] as number, (TAG_PAIR[prev2] as number[])[prev] as number]
+}
+
+/** The history feature of the previous tag with this (lowercased) word. */
+export function historyWordHash(prev: number, word: string): number {
+  return fnv1a(word, TAG_WORD[prev] as number)
 }
 
 /** An I- tag may only continue a B- or I- tag of the same type. */

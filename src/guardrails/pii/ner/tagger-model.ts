@@ -80,6 +80,16 @@ export class TaggerModel {
     })
   }
 
+  /** Adds the per-tag weights of features[from..to) into scores[at .. at + TAGS.length). */
+  accumulateAt(features: ArrayLike<number>, from: number, to: number, scores: Float32Array, at: number): void {
+    const nt = TAGS.length
+    for (let i = from; i < to; i++) {
+      const row = this.row(features[i] as number)
+      if (row < 0) continue
+      for (let t = 0; t < nt; t++) (scores[at + t] as number) += this.weights[row + t] as number
+    }
+  }
+
   /** Adds the per-tag weights of features[from..to) into `scores`. */
   accumulate(features: ArrayLike<number>, scores: Float32Array, from = 0, to = features.length): void {
     for (let i = from; i < to; i++) {

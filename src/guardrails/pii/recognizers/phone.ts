@@ -1,4 +1,4 @@
-import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/max'
+import { type CountryCode, Metadata, parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import type { Detection, Recognizer } from '../entity-types.js'
 
 // A run of digits with the usual separators, an optional +country code and extension. The full
@@ -8,6 +8,29 @@ const CANDIDATE = /(?<![\w+@/.:-])\+?\(?\d[\d ().\u00a0-]{5,24}\d(?:\s?(?:x|ext\
 const DATE_LIKE = /^\d{4}-\d{1,2}-\d{1,2}|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$/
 // National formats are tried in this order; the first country where the number is valid wins.
 const NATIONAL_REGIONS: CountryCode[] = ['US', 'GB', 'DE', 'FR', 'IT', 'ES', 'NL', 'BE', 'CH', 'AT', 'AU', 'BR', 'IN', 'IE', 'ZA', 'SE', 'DK', 'NO', 'PL']
+
+/**
+ * A cheap test per region before the full parse (which costs tens of microseconds, and a candidate
+ * valid nowhere is parsed once per region): the digits, with the region's national prefix or
+ * without, must match the region's general national-number pattern, which every valid number of
+ * the region matches. Regions with a prefix rule more complex than a fixed digit string, and
+ * candidates that start with the region's international prefix or calling code or carry an extension, are always parsed.
+ */
+type RegionFilter = { region: CountryCode; pattern: RegExp; prefix: string; idd: RegExp; callingCode: string } | { region: CountryCode; pattern: undefined }
+const REGION_FILTERS: RegionFilter[] = NATIONAL_REGIONS.map((region) => {
+  // biome-ignore lint/suspicious/noExplicitAny: the numbering-plan accessors are not in the published types
+  const plan = (new Metadata() as any).selectNumberingPlan(region).numberingPlan
+  const prefix: string = plan.nationalPrefix() || ''
+  const forParsing: string = plan.nationalPrefixForParsing() || ''
+  if (forParsing !== prefix || plan.nationalPrefixTransformRule() || !/^\d*$/.test(prefix)) return { region, pattern: undefined }
+  return { region, pattern: new RegExp(`^(?:${plan.nationalNumberPattern()})$`), prefix, idd: new RegExp(`^(?:${plan.IDDPrefix()})`), callingCode: String(plan.callingCode()) }
+})
+
+function mayBeValidIn(f: RegionFilter, digits: string): boolean {
+  if (f.pattern === undefined || f.idd.test(digits) || digits.startsWith(f.callingCode)) return true
+  if (f.pattern.test(digits)) return true
+  return f.prefix !== '' && digits.startsWith(f.prefix) && f.pattern.test(digits.slice(f.prefix.length))
+}
 
 function digitCount(s: string): number {
   let n = 0
@@ -27,7 +50,8 @@ function phoneScore(candidate: string): number | undefined {
   }
   // "00 41 …" is the international prefix in most of the world.
   if (candidate.startsWith('00')) return parsePhoneNumberFromString(`+${candidate.slice(2)}`)?.isValid() ? 0.7 : undefined
-  const region = NATIONAL_REGIONS.find((r) => parsePhoneNumberFromString(candidate, r)?.isValid())
+  const digits = /[x#]/i.test(candidate) ? undefined : candidate.replace(/\D+/g, '')
+  const region = REGION_FILTERS.find((f) => (digits === undefined || mayBeValidIn(f, digits)) && parsePhoneNumberFromString(candidate, f.region)?.isValid())?.region
   if (region === undefined) return undefined
   // A bare run of up to nine digits is more often an order, account or reference number, and a short one
   // that ends in a group of one or two digits ("73111 31": a postcode, then a house number) is more often
