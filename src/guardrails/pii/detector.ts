@@ -62,6 +62,14 @@ function taggerFindings(tagger: TaggerModel, text: string, entities: ReadonlySet
         if (entities.has('LOCATION')) kept.push({ ...d, entity: 'LOCATION' })
         continue
       }
+      // A name that ends in a street word or comes before one ("Lahtinen Road", "Isaac Lodge Street"), or stands
+      // between a house number and a number ("808 Kálmán Imre u. 12"): a street, part of an address.
+      const after = NEXT_WORD.exec(text.slice(d.end, d.end + 24))?.[1]?.toLowerCase()
+      const numberBefore = /\d[ \t]*$/.test(text.slice(Math.max(0, d.start - 8), d.start))
+      if (STREET_TYPES.has(lower[lower.length - 1] as string) || (after !== undefined && STREET_TYPES.has(after)) || (numberBefore && after !== undefined && /^\d/.test(after))) {
+        if (entities.has('STREET_ADDRESS')) kept.push({ ...d, entity: 'STREET_ADDRESS' })
+        continue
+      }
     }
     kept.push(d)
   }
@@ -74,6 +82,11 @@ const NOT_A_NAME = new Set(
 italian portuguese czech slovak polish hungarian croatian serbian slovenian greek turkish swedish danish norwegian finnish icelandic
 estonian latvian lithuanian russian ukrainian romanian bulgarian irish scottish welsh british american canadian mexican brazilian
 chinese japanese korean indian thai vietnamese arab arabic persian african european asian australian swiss austrian belgian atm iban nato`.split(/\s+/),
+)
+/** Street-type words that are not also common family names or titles (unlike "Hill", "Park", "Dr"). */
+const STREET_TYPES = new Set(
+  `street st road rd avenue ave boulevard blvd lane ln drive terrace highway hwy parkway pkwy crescent alley plaza strasse straße gasse weg
+vej gade gatan gata vägen utca ulica ul straat laan rue via calle avenida rua loop`.split(/\s+/),
 )
 /** Last words that make a name an organisation's. */
 const ORG_SUFFIXES = new Set(['ltd', 'llc', 'inc', 'corp', 'corporation', 'co', 'gmbh', 'plc', 'associates', 'group', 'incorporated', 'company', 'limited', 'sa', 'ag', 'llp', 'bv', 'oy', 'ab', 'as'])
@@ -88,6 +101,8 @@ const FUNCTION_WORDS = new Set(
 the a an this that these those and or but if so then hi hello hey thanks thank please yes no ok okay phone telephone
 email e-mail tel fax mobile cell address name date`.split(/\s+/),
 )
+/** The next word or number after a span, on the same line. */
+const NEXT_WORD = /^[ \t,]*([\p{L}\p{M}]+|\d+)/u
 const SPAN_WORD = /[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*/gu
 
 function onlyFunctionWords(text: string, d: Detection): boolean {

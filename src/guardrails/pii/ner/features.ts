@@ -66,7 +66,7 @@ const H = {
   country: fnv1a('gaz=country'), street: fnv1a('gaz=street'), streetNext: fnv1a('gaz+1=street'), streetPrev: fnv1a('gaz-1=street'),
   honorificPrev: fnv1a('gaz-1=honorific'), honorificPrev2: fnv1a('gaz-2=honorific'),
   prevWordShape: seed('w-1s='), nextWordShape: seed('w+1s='),
-  common: seed('cw='), commonAround: seed('cw-1cw+1='),
+  common: seed('cw='), commonAround: seed('cw-1cw+1='), sentStart: seed('start|cw|s='),
 }
 const GAZ_CODES = ['', 'F', 'L', 'FL', 'C', 'FC', 'LC', 'FLC']
 const LENGTHS = Array.from({ length: 13 }, (_, n) => fnv1a(String(n), H.len))
@@ -87,8 +87,8 @@ function hasNewline(text: string, from: number, to: number): boolean {
  */
 export type TokenFeatures = { hashes: Uint32Array; start: Int32Array; lexicalFrom: Int32Array }
 
-/** At most this many features a token (19 always, up to 6 gazetteer flags, 7 neighbouring words). */
-const MAX_FEATURES_PER_TOKEN = 34
+/** At most this many features a token (22 always, up to 7 gazetteer flags, 7 neighbouring words). */
+const MAX_FEATURES_PER_TOKEN = 40
 
 /**
  * Buffers a caller may hand to staticFeatures to be reused from call to call (the runtime tagger
@@ -176,9 +176,35 @@ export function emitNext(e: WordInfo, out: Uint32Array, k: number): number {
   return k
 }
 
+/**
+ * The letter case of the whole text: 'lower' (no capital letter anywhere: names are not capitalised
+ * either), 'upper' (no small letter), else 'mixed'. The rules (rules.ts) read it.
+ */
+export type TextCase = 'lower' | 'upper' | 'mixed'
+export function textCaseOf(text: string): TextCase {
+  let upper = false
+  let lower = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 65 && c <= 90) upper = true
+    else if (c >= 97 && c <= 122) lower = true
+    else if (c >= 128) {
+      const ch = text[i] as string
+      if (ch !== ch.toLowerCase()) upper = true
+      else if (ch !== ch.toUpperCase()) lower = true
+    }
+    if (upper && lower) return 'mixed'
+  }
+  return upper ? 'upper' : 'lower'
+}
+
+const SENTENCE_END = new Set(['.', '?', '!', NONE, '"', ':'])
+
 /** Non-lexical features of the token in its context. */
 export function emitContext(p2: WordInfo, p: WordInfo, e: WordInfo, nx: WordInfo, nlBefore: boolean, nlAfter: boolean, out: Uint32Array, k: number): number {
   const sh = e.sh
+  // At the start of a sentence or line a capital says little; an ordinary word there is not a name.
+  out[k++] = join3(H.sentStart, nlBefore || SENTENCE_END.has(p.w) ? '1' : '0', e.common, sh)
   out[k++] = join3(H.sAround, p.sh, sh, nx.sh)
   out[k++] = join2(H.line0, nlBefore ? 'true' : 'false', sh)
   out[k++] = nlAfter ? NL_AFTER_TRUE : NL_AFTER_FALSE

@@ -28,6 +28,8 @@ const MOVE_VERBS = new Set(
 came come coming returned return returning live lives lived living born based relocated relocate headed heading here am`.split(/\s+/),
 )
 const COUNTRY_PAIRS = new Set(['united kingdom', 'united states', 'new zealand', 'south africa', 'costa rica', 'sri lanka', 'saudi arabia', 'united arab', 'el salvador', 'czech republic', 'dominican republic', 'puerto rico', 'hong kong', 'north macedonia', 'south korea', 'north korea', 'new caledonia'])
+/** Words after which a person's name is expected: "Hi Freddy,", "said Erle", "She named him Timmie". */
+const NAME_FRAMES = new Set(['hi', 'hello', 'hey', 'dear', 'said', 'says', 'asked', 'asks', 'named', 'called', 'thanks', 'regards', 'sincerely', 'cheers', 'love'])
 const NEVER_NAME = new Set(
   `i you he she it we they me him her us my your his its our their what when where who why how which the a an this that these those and or but
 if so then hi hello hey thanks thank please yes no ok dear phone email address name date street road monday tuesday wednesday thursday friday
@@ -48,6 +50,7 @@ export function ruleFindings(
   shapes: readonly string[],
   gazBits: Uint8Array,
   common: Uint8Array,
+  lowercaseText: boolean,
   out: Detection[],
 ): void {
   const n = tokens.length
@@ -60,10 +63,42 @@ export function ruleFindings(
     return true
   }
   const cap = (i: number) => free(i) && capitalised(tokens[i] as Token, shapes[i] as string) && !NEVER_NAME.has(words[i] as string) && !STREET_WORDS.has(words[i] as string)
+  const lowerName = (t: number) => common[t] === 0 && ((gazBits[t] as number) & (GIVEN | FAMILY)) !== 0 && shapes[t] === 'x'
   const push = (entity: 'PERSON' | 'LOCATION', from: number, to: number) =>
     out.push({ entity, start: (tokens[from] as Token).start, end: (tokens[to] as Token).end, score: RULE_CONFIDENCE, recognizer: 'tagger-rule' })
+  // One sense per text: a capitalised word the tagger put in a PERSON or LOCATION span elsewhere in
+  // the same text is that entity here too ("Nikolaj spent a year … assistant to Nikolaj Petrussen").
+  const seen = new Map<string, 'PERSON' | 'LOCATION'>()
+  for (const d of out) {
+    if (d.entity !== 'PERSON' && d.entity !== 'LOCATION') continue
+    for (let t = 0; t < n; t++) {
+      const tok = tokens[t] as Token
+      if (tok.start >= d.start && tok.end <= d.end && tags[t] !== 0 && capitalised(tok, shapes[t] as string) && common[t] === 0 && !NEVER_NAME.has(words[t] as string))
+        if (!seen.has(tok.text)) seen.set(tok.text, d.entity)
+    }
+  }
+  // A text typed all in lowercase: after a name frame, the listed names that are no ordinary words.
+  if (lowercaseText) {
+    for (let t = 1; t < n; t++) {
+      const pw = words[t - 1] as string
+      const frame = NAME_FRAMES.has(pw) || (t >= 2 && words[t - 2] === 'name' && (pw === 'is' || pw === ':'))
+      if (!frame || !free(t) || !lowerName(t)) continue
+      let j = t
+      while (j + 1 < n && j - t < 2 && joined(j) && free(j + 1) && lowerName(j + 1)) j++
+      push('PERSON', t, j)
+      t = j
+    }
+  }
   let i = 0
   while (i < n) {
+    const again = free(i) ? seen.get((tokens[i] as Token).text) : undefined
+    if (again !== undefined) {
+      let j = i
+      while (j + 1 < n && joined(j) && free(j + 1) && seen.get((tokens[j + 1] as Token).text) === again) j++
+      push(again, i, j)
+      i = j + 1
+      continue
+    }
     if (!cap(i)) {
       i++
       continue
@@ -77,10 +112,12 @@ export function ruleFindings(
       else break
     }
     const prevWord = i >= 1 ? (words[i - 1] as string) : ''
+    const nameFrame = NAME_FRAMES.has(prevWord) || (i >= 2 && words[i - 2] === 'name' && (prevWord === 'is' || prevWord === ':'))
     const honorific = (i >= 1 && HONORIFICS.has(prevWord)) || (i >= 2 && prevWord === '.' && HONORIFICS.has(words[i - 2] as string))
     const g0 = gazBits[i] as number
     const gj = gazBits[j] as number
-    if (honorific || (j > i && (g0 & GIVEN) !== 0 && (gj & FAMILY) !== 0)) push('PERSON', i, j)
+    if (nameFrame && common[i] === 0) push('PERSON', i, j)
+    else if (honorific || (j > i && (g0 & GIVEN) !== 0 && (gj & FAMILY) !== 0)) push('PERSON', i, j)
     else if (j === i && COUNTRIES.has(words[i] as string) && words[i] !== 'york') push('LOCATION', i, j)
     else if (j === i + 1 && COUNTRY_PAIRS.has(`${words[i]} ${words[j]}`)) push('LOCATION', i, j)
     else if (PLACE_FRAMES.has(prevWord) && allCity(gazBits, i, j)) push('LOCATION', i, j)

@@ -18,6 +18,7 @@ import {
   staticFeatures,
   TAGS,
   type Tag,
+  textCaseOf,
   type WordInfo,
   wordInfo,
 } from './features.js'
@@ -274,6 +275,6 @@ export function findNamedEntities(model: TaggerModel, text: string): Detection[]
     count++
   }
   close()
-  ruleFindings(text, tokens, tags, scratch.words, scratch.shapes, scratch.gazBits, scratch.common, out)
+  ruleFindings(text, tokens, tags, scratch.words, scratch.shapes, scratch.gazBits, scratch.common, textCaseOf(text) === 'lower', out)
   return out
 }
