@@ -31,8 +31,8 @@ function collect(into: Set<string>, value: unknown): void {
   else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) collect(into, v)
 }
 
-const GAZ_MORE = process.env.GAZ_MORE ?? 'cs'
-const COMMON_MIN = Number(process.env.COMMON_MIN ?? 5)
+/** Written lowercase at least this many times (and more often than capitalised): an ordinary word. */
+const COMMON_MIN = 5
 const LATIN = /^[\p{Script=Latin}'’ -]+$/u
 
 export function buildGazetteer(): Gazetteer {
@@ -42,12 +42,11 @@ export function buildGazetteer(): Gazetteer {
   for (const f of Object.values(allFakers)) {
     const d = f.rawDefinitions
     collect(first, d.person?.first_name)
-    if (GAZ_MORE.includes('m')) collect(first, d.person?.middle_name)
     collect(last, d.person?.last_name)
     collect(city, d.location?.city_name)
-    if (GAZ_MORE.includes('c')) collect(city, d.location?.country)
-    if (GAZ_MORE.includes('s')) collect(city, d.location?.state)
-    if (GAZ_MORE.includes('k')) collect(city, d.location?.county)
+    // Country and state names (in each locale's language) count as place words too.
+    collect(city, d.location?.country)
+    collect(city, d.location?.state)
   }
   const common = commonWords()
   // Single words only: the tagger looks words up one at a time ("New York" → "new", "york").

@@ -14,14 +14,14 @@ import { loadPiiSplit, type PiiRow, repoRoot } from './guardrails-data.js'
 import { type Counts, countSpans, DATASET_ENTITY, scores } from './pii-metrics.js'
 import { buildGazetteer } from './pii-gazetteer.js'
 
-const EPOCHS = Number(process.env.EPOCHS ?? 12)
+const EPOCHS = 12
 /** How many perceptrons (different shuffles and dropout) are averaged into the model. */
-const BAG = Number(process.env.BAG ?? 5)
+const BAG = 5
 /** Chance that a token's neighbouring-word features are hidden during a training step (see features.ts). */
-const LEXICAL_DROPOUT = Number(process.env.DROPOUT ?? 0.8)
+const LEXICAL_DROPOUT = 0.9
 /** Chance that a token's own word feature is hidden during a training step. */
-const WORD_DROPOUT = Number(process.env.WDROP ?? 0.3)
-const TYPE_OF: Record<string, string> = { PERSON: 'PER', GPE: 'LOC', STREET_ADDRESS: 'ADDR', ...(process.env.ORG ? { ORGANIZATION: 'ORG' } : {}) }
+const WORD_DROPOUT = 0.3
+const TYPE_OF: Record<string, string> = { PERSON: 'PER', GPE: 'LOC', STREET_ADDRESS: 'ADDR' }
 
 type Sentence = { tokens: Token[]; feats: TokenFeatures; gold: Tag[] }
 
@@ -149,24 +149,10 @@ function decode(p: AveragedPerceptron, s: Sentence, learn: boolean, rand?: () =>
 
 type TrainOptions = { epochs: number; seed: number }
 
-const CASE_VARIANTS = process.env.CASEVAR ?? ''
-/**
- * Every training text also in lowercase (and in capitals): names and places in text typed without
- * capitals are still names and places, and the model should not learn that only capitals make one.
- * The spans stay where they are (both case mappings keep the length; a text where one would not is skipped).
- */
-function withCaseVariants(rows: readonly PiiRow[]): PiiRow[] {
-  const out = [...rows]
-  for (const r of rows) {
-    if (CASE_VARIANTS.includes('l')) { const t = r.text.toLowerCase(); if (t.length === r.text.length && t !== r.text) out.push({ ...r, text: t }) }
-    if (CASE_VARIANTS.includes('u')) { const t = r.text.toUpperCase(); if (t.length === r.text.length && t !== r.text) out.push({ ...r, text: t }) }
-  }
-  return out
-}
 
 /** Trains on `rows` and returns the serialised model (the bytes of tagger.bin). */
 function trainTagger(rows: readonly PiiRow[], gazetteer: Gazetteer, opts: TrainOptions, log = false): Buffer {
-  const sentences: Sentence[] = withCaseVariants(rows.map(toUtf16)).map((row) => {
+  const sentences: Sentence[] = rows.map(toUtf16).map((row) => {
     const tokens = tokenize(row.text)
     return { tokens, feats: staticFeatures(tokens, row.text, gazetteer), gold: goldTags(row, tokens) }
   })

@@ -57,8 +57,9 @@ function taggerFindings(tagger: TaggerModel, text: string, entities: ReadonlySet
     }
     if (d.entity === 'PERSON') {
       const lower = (text.slice(d.start, d.end).match(SPAN_WORD) ?? []).map((w) => w.toLowerCase())
-      // A listed country the tagger took for a name ("France was super fun"): a place.
-      if (lower.every((w) => COUNTRIES.has(w))) {
+      // A listed country the tagger took for a name ("France was super fun"), or a name where one travels
+      // to or comes from ("flew to Phoenix"): a place.
+      if (lower.every((w) => COUNTRIES.has(w)) || TRAVEL_FRAME.test(text.slice(Math.max(0, d.start - 24), d.start))) {
         if (entities.has('LOCATION')) kept.push({ ...d, entity: 'LOCATION' })
         continue
       }
@@ -101,6 +102,8 @@ const FUNCTION_WORDS = new Set(
 the a an this that these those and or but if so then hi hello hey thanks thank please yes no ok okay phone telephone
 email e-mail tel fax mobile cell address name date`.split(/\s+/),
 )
+/** Text right before a place: a verb of travel or residence and its preposition. */
+const TRAVEL_FRAME = /\b(?:flew|flown|fly|flying|travel(?:l?ed|l?ing)?|moved|moving|arrived|arriving|drove|driving|relocated|born|based|originally)\s+(?:to|from|in|into|at)\s+$/i
 /** The next word or number after a span, on the same line. */
 const NEXT_WORD = /^[ \t,]*([\p{L}\p{M}]+|\d+)/u
 const SPAN_WORD = /[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*/gu

@@ -3,11 +3,8 @@ import { COUNTRIES, HONORIFICS, STREET_WORDS } from './gazetteer.js'
 import type { Gazetteer } from './tagger-model.js'
 import type { Token } from './tokenize.js'
 
-/**
- * BIO tags. ORG (the data set's organisations) is learnt but never reported: an organisation named
- * like a person ("Hawkins, Richardson and Santana") gets a tag of its own instead of PERSON.
- */
-export const TAGS = ['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC', 'B-ADDR', 'I-ADDR', 'B-ORG', 'I-ORG'] as const
+/** BIO tags. (Organisations as a tag of their own were tried: cross-validated PERSON precision fell.) */
+export const TAGS = ['O', 'B-PER', 'I-PER', 'B-LOC', 'I-LOC', 'B-ADDR', 'I-ADDR'] as const
 export type Tag = (typeof TAGS)[number]
 
 // Shapes of ASCII letter-and-digit words by their collapsed class sequence (base 4, classes 1–3), so

@@ -25,9 +25,11 @@ const PLACE_FRAMES = new Set(['in', 'to', 'from', 'at', 'near', 'visit', 'visite
 /** Verbs of travel and residence: "flew to X", "arrived at X", "moved here from X", "born in X". */
 const MOVE_VERBS = new Set(
   `flew fly flying travelled traveled travel travelling traveling moved move moving arrived arrive arriving went go going drove drive
-came come coming returned return returning live lives lived living born based relocated relocate headed heading here am`.split(/\s+/),
+came come coming returned return returning live lives lived living born based relocated relocate headed heading here am m originally`.split(/\s+/),
 )
 const COUNTRY_PAIRS = new Set(['united kingdom', 'united states', 'new zealand', 'south africa', 'costa rica', 'sri lanka', 'saudi arabia', 'united arab', 'el salvador', 'czech republic', 'dominican republic', 'puerto rico', 'hong kong', 'north macedonia', 'south korea', 'north korea', 'new caledonia'])
+/** "home city Assen", "the village of Fala" (the "of" is skipped by the caller's frame). */
+const PLACE_NOUNS = new Set(['city', 'town', 'village', 'capital', 'county', 'province', 'region', 'state'])
 /** Words after which a person's name is expected: "Hi Freddy,", "said Erle", "She named him Timmie". */
 const NAME_FRAMES = new Set(['hi', 'hello', 'hey', 'dear', 'said', 'says', 'asked', 'asks', 'named', 'called', 'thanks', 'regards', 'sincerely', 'cheers', 'love'])
 const NEVER_NAME = new Set(
@@ -69,13 +71,13 @@ export function ruleFindings(
   // One sense per text: a capitalised word the tagger put in a PERSON or LOCATION span elsewhere in
   // the same text is that entity here too ("Nikolaj spent a year … assistant to Nikolaj Petrussen").
   const seen = new Map<string, 'PERSON' | 'LOCATION'>()
-  for (const d of out) {
-    if (d.entity !== 'PERSON' && d.entity !== 'LOCATION') continue
-    for (let t = 0; t < n; t++) {
-      const tok = tokens[t] as Token
-      if (tok.start >= d.start && tok.end <= d.end && tags[t] !== 0 && capitalised(tok, shapes[t] as string) && common[t] === 0 && !NEVER_NAME.has(words[t] as string))
-        if (!seen.has(tok.text)) seen.set(tok.text, d.entity)
-    }
+  // The tagger's spans are in text order: one walk over the tokens finds the words inside them.
+  for (let t = 0, di = 0; t < n && di < out.length; t++) {
+    const tok = tokens[t] as Token
+    while (di < out.length && (out[di] as Detection).end <= tok.start) di++
+    const d = out[di]
+    if (d === undefined || (d.entity !== 'PERSON' && d.entity !== 'LOCATION') || tok.start < d.start || tok.end > d.end) continue
+    if (tags[t] !== 0 && capitalised(tok, shapes[t] as string) && common[t] === 0 && !NEVER_NAME.has(words[t] as string) && !seen.has(tok.text)) seen.set(tok.text, d.entity)
   }
   // A text typed all in lowercase: after a name frame, the listed names that are no ordinary words.
   if (lowercaseText) {
@@ -121,8 +123,35 @@ export function ruleFindings(
     else if (j === i && COUNTRIES.has(words[i] as string) && words[i] !== 'york') push('LOCATION', i, j)
     else if (j === i + 1 && COUNTRY_PAIRS.has(`${words[i]} ${words[j]}`)) push('LOCATION', i, j)
     else if (PLACE_FRAMES.has(prevWord) && allCity(gazBits, i, j)) push('LOCATION', i, j)
+    else if (PLACE_NOUNS.has(prevWord) && noneCommon(common, gazBits, i, j)) push('LOCATION', i, j)
     else if (PLACE_FRAMES.has(prevWord) && i >= 2 && MOVE_VERBS.has(words[i - 2] as string) && noneCommon(common, gazBits, i, j)) push('LOCATION', i, j)
     i = j + 1
+  }
+  // Coordination: "Torpy and Salinas", "Monjeau, Graves and Reed": a single capitalised word joined by
+  // "and" or a comma to a person's name is a name too (when it is no ordinary word).
+  const persons = out.filter((d) => d.entity === 'PERSON')
+  if (persons.length === 0) return
+  // Tokens already inside a finding (of any kind) stay as they are.
+  const covered = new Uint8Array(n)
+  for (const d of out) {
+    const a = tokenAt(tokens, d.start)
+    const b = tokenAt(tokens, d.end - 1)
+    if (a >= 0 && b >= 0) covered.fill(1, a, b + 1)
+  }
+  const single = (k: number) => cap(k) && common[k] === 0 && covered[k] === 0
+  const conj = (k: number) => words[k] === 'and' || words[k] === ',' || words[k] === '&'
+  for (const d of persons) {
+    const first = tokenAt(tokens, d.start)
+    const last = tokenAt(tokens, d.end - 1)
+    if (first < 0 || last < 0) continue
+    for (let k = last + 1; k + 1 < n && conj(k) && single(k + 1); k += 2) {
+      covered[k + 1] = 1
+      push('PERSON', k + 1, k + 1)
+    }
+    for (let k = first - 1; k - 1 >= 0 && conj(k) && single(k - 1); k -= 2) {
+      covered[k - 1] = 1
+      push('PERSON', k - 1, k - 1)
+    }
   }
 }
 
@@ -133,6 +162,20 @@ function noneCommon(common: Uint8Array, gazBits: Uint8Array, from: number, to: n
     if (common[k] === 1 || ((g & GIVEN) !== 0 && (g & CITY) === 0)) return false
   }
   return true
+}
+
+/** The index of the token that covers text offset `at` (binary search; tokens are in text order), or -1. */
+function tokenAt(tokens: readonly Token[], at: number): number {
+  let lo = 0
+  let hi = tokens.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const t = tokens[mid] as Token
+    if (t.end <= at) lo = mid + 1
+    else if (t.start > at) hi = mid - 1
+    else return mid
+  }
+  return -1
 }
 
 function allCity(gazBits: Uint8Array, from: number, to: number): boolean {

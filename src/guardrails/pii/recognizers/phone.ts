@@ -27,7 +27,13 @@ const REGION_FILTERS: RegionFilter[] = NATIONAL_REGIONS.map((region) => {
 })
 
 function mayBeValidIn(f: RegionFilter, digits: string): boolean {
-  if (f.pattern === undefined || f.idd.test(digits) || digits.startsWith(f.callingCode)) return true
+  if (f.pattern === undefined || f.idd.test(digits)) return true
+  if (national(f, digits)) return true
+  // The region's own calling code written without a "+" is stripped by the parser ("49 30 …" in Germany).
+  return digits.startsWith(f.callingCode) && national(f, digits.slice(f.callingCode.length))
+}
+
+function national(f: RegionFilter & { pattern: RegExp }, digits: string): boolean {
   if (f.pattern.test(digits)) return true
   return f.prefix !== '' && digits.startsWith(f.prefix) && f.pattern.test(digits.slice(f.prefix.length))
 }
