@@ -127,7 +127,10 @@ export const NO_WORD: WordInfo = { w: NONE, sh: NONE, g: NONE, bits: 0, common: 
 
 export function wordInfo(text: string, gazetteer: Gazetteer): WordInfo {
   const w = text.toLowerCase()
-  const h = fnv1a(w)
+  // A possessive is looked up without its "'s" ("Amanda's" → "amanda").
+  const end = w.length
+  const possessive = end > 3 && (w.charCodeAt(end - 1) === 115) && (w.charCodeAt(end - 2) === 39 || w.charCodeAt(end - 2) === 0x2019)
+  const h = possessive ? fnv1aRange(w, 0, end - 2, 0x811c9dc5) : fnv1a(w)
   const bits = (gazetteer.first.has(h) ? 1 : 0) | (gazetteer.last.has(h) ? 2 : 0) | (gazetteer.city.has(h) ? 4 : 0)
   return { w, sh: shape(text), g: GAZ_CODES[bits] as string, bits, common: gazetteer.common.has(h) ? '1' : '0', street: STREET_WORDS.has(w), honorific: HONORIFICS.has(w) }
 }

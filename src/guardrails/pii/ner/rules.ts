@@ -4,15 +4,22 @@ import type { Token } from './tokenize.js'
 
 /**
  * A few rules on top of the tagger, for tokens it left untagged ('O'). Each rule needs two pieces of
- * evidence (a listed name or place and a capitalised word, or a frame word and a capitalised word),
- * and its findings carry a fixed confidence (RULE_CONFIDENCE): they never override a tagger span.
+ * evidence (a listed name or place and a capitalised word, or a frame word and a word that is no
+ * ordinary word), and its findings carry a fixed confidence (RULE_CONFIDENCE): they never override a
+ * tagger span. Written from the cross-validation errors of the training side (see
+ * models/pii-tagger/PROVENANCE.md), never from the held-out texts.
  *
- * - PERSON: an honorific ("Mr.", "Ms", "Dr.") followed by capitalised words; or two or more
- *   capitalised words in a row (an initial may sit between them) whose first is a listed given name
- *   and whose last is a listed family name ("Hilding Carlsson").
- * - LOCATION: a listed country ("France", "United Kingdom", "TUNISIA"); or a frame word of travel or
- *   origin ("flew to", "arrived at", "from", "in") followed by capitalised words that are all listed
- *   city-name words.
+ * - PERSON: an honorific ("Mr.", "Ms", "Dr.") followed by capitalised words; a name frame ("Hi",
+ *   "said", "named", "my name is") followed by capitalised words that are no ordinary words; two or
+ *   more capitalised words in a row (an initial may sit between them) whose first is a listed given
+ *   name and whose last is a listed family name ("Hilding Carlsson"); a speaker's label at the start
+ *   of a line ("Koppány: …"); in a text typed all in lowercase, listed given or family names that are
+ *   neither ordinary words nor place words; a capitalised word found as a name elsewhere in the same
+ *   text; a single capitalised word joined by "and" or a comma to a name ("Torpy and Salinas").
+ * - LOCATION: a listed country ("France", "United Kingdom", "TUNISIA"); capitalised words after "in",
+ *   "to", "from", "at" that are all listed place words; capitalised words that are no ordinary words
+ *   after a verb of travel or residence and its preposition ("flew to STAXROITH", "moved here from
+ *   Fortaleza") or after "city", "town", "village"; a word found as a place elsewhere in the text.
  */
 export const RULE_CONFIDENCE = 0.6
 
@@ -65,6 +72,12 @@ export function ruleFindings(
     return true
   }
   const cap = (i: number) => free(i) && capitalised(tokens[i] as Token, shapes[i] as string) && !NEVER_NAME.has(words[i] as string) && !STREET_WORDS.has(words[i] as string)
+  const lineStart = (t: number) => {
+    const a = tokens[t - 1] as Token
+    const b = tokens[t] as Token
+    for (let c = a.end; c < b.start; c++) if (text.charCodeAt(c) === 10) return true
+    return false
+  }
   const lowerName = (t: number) => common[t] === 0 && ((gazBits[t] as number) & (GIVEN | FAMILY)) !== 0 && shapes[t] === 'x'
   const push = (entity: 'PERSON' | 'LOCATION', from: number, to: number) =>
     out.push({ entity, start: (tokens[from] as Token).start, end: (tokens[to] as Token).end, score: RULE_CONFIDENCE, recognizer: 'tagger-rule' })
@@ -84,7 +97,11 @@ export function ruleFindings(
     for (let t = 1; t < n; t++) {
       const pw = words[t - 1] as string
       const frame = NAME_FRAMES.has(pw) || (t >= 2 && words[t - 2] === 'name' && (pw === 'is' || pw === ':'))
-      if (!frame || !free(t) || !lowerName(t)) continue
+      // Without a frame: a listed given or family name that is neither an ordinary word nor a place word.
+      const listed = lowerName(t) && ((gazBits[t] as number) & CITY) === 0
+      // "my name is vitoria": after "name is", any word that is not an ordinary one.
+      const named = t >= 2 && words[t - 2] === 'name' && pw === 'is' && common[t] === 0 && shapes[t] === 'x'
+      if (!free(t) || !((frame && lowerName(t)) || listed || named)) continue
       let j = t
       while (j + 1 < n && j - t < 2 && joined(j) && free(j + 1) && lowerName(j + 1)) j++
       push('PERSON', t, j)
@@ -120,6 +137,8 @@ export function ruleFindings(
     const gj = gazBits[j] as number
     if (nameFrame && common[i] === 0) push('PERSON', i, j)
     else if (honorific || (j > i && (g0 & GIVEN) !== 0 && (gj & FAMILY) !== 0)) push('PERSON', i, j)
+    // A speaker's label at the start of a line ("Koppány: \"Who are you?\"").
+    else if (j === i && common[i] === 0 && (i === 0 || lineStart(i)) && words[i + 1] === ':' && g0 !== CITY) push('PERSON', i, j)
     else if (j === i && COUNTRIES.has(words[i] as string) && words[i] !== 'york') push('LOCATION', i, j)
     else if (j === i + 1 && COUNTRY_PAIRS.has(`${words[i]} ${words[j]}`)) push('LOCATION', i, j)
     else if (PLACE_FRAMES.has(prevWord) && allCity(gazBits, i, j)) push('LOCATION', i, j)
@@ -177,6 +196,7 @@ function tokenAt(tokens: readonly Token[], at: number): number {
   }
   return -1
 }
+
 
 function allCity(gazBits: Uint8Array, from: number, to: number): boolean {
   for (let k = from; k <= to; k++) if (((gazBits[k] as number) & CITY) === 0) return false
