@@ -10,6 +10,14 @@ import { benchConfig } from './bench-config.js'
 export const cores = Number(execFileSync('nproc').toString().trim())
 export const pin = (core: number) => (cores > 1 ? ['taskset', '-c', String(core)] : [])
 
+let built = false
+/** The gateway as `npm start` runs it: src compiled to dist/ (scripts/build.mjs), run by plain node. */
+export function gatewayEntry(): string {
+  if (!built) execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' })
+  built = true
+  return 'dist/main.js'
+}
+
 /** The load generator (this process) shares core 0 with the upstream; core 1 is the gateway's alone. */
 export function pinSelfToCore0(): void {
   if (cores > 1) execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' })
@@ -55,7 +63,7 @@ export async function startBenchStack(chain: 'bare' | 'full', gatewayNodeArgs: s
   const configFile = join(mkdtempSync(join(tmpdir(), 'sy-bench-')), 'gateway.yaml')
   const { config, redis } = await benchConfig(chain, `http://127.0.0.1:${upstreamPort}/v1`)
   writeFileSync(configFile, stringify(config))
-  const gateway = await start([...pin(1), process.execPath, ...gatewayNodeArgs, '--import', 'tsx', 'src/main.ts'], { SWITCHYARD_CONFIG: configFile, PORT: '0', LOG_LEVEL: 'info' }, /listening on/)
+  const gateway = await start([...pin(1), process.execPath, ...gatewayNodeArgs, gatewayEntry()], { SWITCHYARD_CONFIG: configFile, PORT: '0', LOG_LEVEL: 'info' }, /listening on/)
   const gatewayUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(gateway.line)?.[0]
   if (!gatewayUrl) throw new Error(`cannot read the gateway URL from: ${gateway.line}`)
   return {
