@@ -21,7 +21,7 @@ const chain = (process.env.BENCH_CHAIN ?? 'full') as 'bare' | 'full'
 pinSelfToCore0()
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-')
-const row = (name: string, s: Summary) => `${name.padEnd(34)} ${String(Math.round(s.rps)).padStart(8)} ${fmt(s.p50).padStart(8)} ${fmt(s.p99).padStart(8)} ${String(s.errors).padStart(6)}`
+const row = (name: string, s: Summary) => `${name.padEnd(34)} ${String(Math.round(s.rps)).padStart(8)} ${fmt(s.p50).padStart(8)} ${fmt(s.p99).padStart(8)} ${String(s.errors).padStart(6)}${s.errors ? ` ${Object.entries(s.errorKinds).map(([k, n]) => `${k} ×${n}`).join(', ')}` : ''}`
 
 const stack = await startBenchStack(chain)
 const { upstreamPort, gatewayUrl, gateway } = stack
