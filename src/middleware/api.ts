@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import { readJsonBody } from '../api/client-request.js'
+import { coalesceWrites, readJsonBody } from '../api/client-request.js'
 import type { ApiCodec } from '../api/types.js'
 import type { AppEnv } from '../app-env.js'
 import { GatewayError, internalError, modelNotFound } from '../errors.js'
@@ -58,6 +58,7 @@ export const api = (codec: ApiCodec, models: ModelTable, bodyLimitBytes = 4 * 10
     c.set('streamEnd', new Promise<void>((resolve) => (ended = resolve)))
     const frames = codec.encodeStream(outcome.chunks, request)[Symbol.asyncIterator]()
     const startedAt = c.get('startedAt')
+    const beforeWrite = coalesceWrites(c)
     let first = true
     const body2 = new ReadableStream<Uint8Array>({
       async pull(controller) {
@@ -72,6 +73,7 @@ export const api = (codec: ApiCodec, models: ModelTable, bodyLimitBytes = 4 * 10
             ended()
             return
           }
+          beforeWrite()
           controller.enqueue(encoder.encode(next.value))
         } catch (err) {
           const gwErr = toGatewayError(err) ?? internalError(err)
