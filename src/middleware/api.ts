@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import { coalesceWrites, readJsonBody } from '../api/client-request.js'
+import { collectedHeaders } from '../api/response-headers.js'
 import type { ApiCodec } from '../api/types.js'
 import type { AppEnv } from '../app-env.js'
 import { GatewayError, internalError, modelNotFound } from '../errors.js'
@@ -38,7 +39,7 @@ export const api = (codec: ApiCodec, models: ModelTable, bodyLimitBytes = 4 * 10
       return
     }
     const headers: Record<string, string> = {
-      ...c.get('responseHeaders'),
+      ...collectedHeaders(c, { overhead: outcome.kind === 'json' }),
       'x-switchyard-provider': outcome.provider,
       'x-switchyard-target-model': outcome.targetModel,
       'x-switchyard-attempts': String(outcome.attempts),
