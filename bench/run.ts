@@ -5,41 +5,51 @@
 // core), so the report separates what the runtime costs from what Switchyard's chain adds. Max throughput uses
 // wrk when it is on PATH (apt-get install wrk): a Node load generator sharing core 0 tops out below the gateway.
 //
-//   BENCH_SECONDS=10 BENCH_RATE=1000 BENCH_CHAIN=full npm run bench
+// BENCH_BASELINE=<git ref> also runs that commit's gateway (same config, same core) in the same run, for
+// before/after figures that share the machine's state.
+//
+//   BENCH_SECONDS=10 BENCH_RATE=1000 BENCH_CHAIN=full BENCH_BASELINE=HEAD~5 npm run bench
 import type { ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { fixedRate, hasWrk, maxThroughput, streamTtfb, wrkThroughput, type Summary, type Target } from './lib/load.js'
 import { benchHeaders } from './lib/bench-config.js'
-import { cores, cpuSeconds, pin, pinSelfToCore0, rssMb, start, startBenchStack } from './lib/processes.js'
+import { cores, cpuSeconds, pin, pinSelfToCore0, rssMb, start, startBaselineGateway, startBenchStack } from './lib/processes.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const rate = Number(process.env.BENCH_RATE ?? 1000)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64)
 const streamConcurrency = Number(process.env.BENCH_STREAM_CONCURRENCY ?? 16)
 const chain = (process.env.BENCH_CHAIN ?? 'full') as 'bare' | 'full'
+const baselineRef = process.env.BENCH_BASELINE
 pinSelfToCore0()
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-')
-const row = (name: string, s: Summary) => `${name.padEnd(34)} ${String(Math.round(s.rps)).padStart(8)} ${fmt(s.p50).padStart(8)} ${fmt(s.p99).padStart(8)} ${String(s.errors).padStart(6)}`
+const signed = (n: number) => `${n >= 0 ? '+' : ''}${fmt(n)}`
+const row = (name: string, s: Summary) => `${name.padEnd(34)} ${String(Math.round(s.rps)).padStart(8)} ${fmt(s.p50).padStart(8)} ${fmt(s.p99).padStart(8)} ${String(s.errors).padStart(6)}${s.errors ? ` ${Object.entries(s.errorKinds).map(([k, n]) => `${k} ×${n}`).join(', ')}` : ''}`
 
 const stack = await startBenchStack(chain)
 const { upstreamPort, gatewayUrl, gateway } = stack
 const floor = await start([...pin(1), process.execPath, '--import', 'tsx', 'bench/floor-proxy.ts', '--upstream', `http://127.0.0.1:${upstreamPort}`], {}, /"port"/)
 const floorPort = (JSON.parse(floor.line) as { port: number }).port
+const baseline = baselineRef ? await startBaselineGateway(baselineRef, stack.configFile) : undefined
 
 const path = '/v1/chat/completions'
 const targets: Array<[string, Target, ChildProcess | undefined]> = [
   ['direct', { url: `http://127.0.0.1:${upstreamPort}${path}`, headers: {} }, undefined],
   ['floor', { url: `http://127.0.0.1:${floorPort}${path}`, headers: {} }, floor.proc],
+  ...(baseline ? [['baseline', { url: `${baseline.url}${path}`, headers: benchHeaders(chain) }, baseline.proc] as [string, Target, ChildProcess]] : []),
   ['gateway', { url: `${gatewayUrl}${path}`, headers: benchHeaders(chain) }, gateway],
 ]
 const closedLoop = hasWrk ? wrkThroughput : maxThroughput
 
 const results: Record<string, Summary> = {}
 const cpuPerRequestUs: Record<string, number> = {}
-let peakRss = 0
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(gateway.pid!))), 250)
+const peakRss: Record<string, number> = { gateway: 0, baseline: 0 }
+const sampler = setInterval(() => {
+  peakRss.gateway = Math.max(peakRss.gateway!, rssMb(gateway.pid!))
+  if (baseline) peakRss.baseline = Math.max(peakRss.baseline!, rssMb(baseline.proc.pid!))
+}, 250)
 try {
   for (const [name, t, proc] of targets) {
     // Warm up (JIT, pools, anything loaded on first use) before anything is recorded.
@@ -53,6 +63,7 @@ try {
 } finally {
   clearInterval(sampler)
   floor.proc.kill('SIGTERM')
+  baseline?.stop()
   await stack.stop()
 }
 
@@ -77,14 +88,22 @@ for (const [a, b, what] of [
   for (const phase of [`fixed ${rate}/s`, `stream TTFB ${streamConcurrency} conc`]) {
     const x = results[`${a} ${phase}`]!
     const y = results[`${b} ${phase}`]!
-    out(`  ${phase.padEnd(28)} p50 +${fmt(x.p50 - y.p50)} ms   p99 +${fmt(x.p99 - y.p99)} ms`)
+    out(`  ${phase.padEnd(28)} p50 ${signed(x.p50 - y.p50)} ms   p99 ${signed(x.p99 - y.p99)} ms`)
   }
 }
-out(`max throughput: gateway ${maxRps('gateway')} req/s, floor ${maxRps('floor')}, direct ${maxRps('direct')}`)
-out(`CPU per request at ${rate}/s: gateway ${cpuPerRequestUs.gateway!.toFixed(0)} µs, floor ${cpuPerRequestUs.floor!.toFixed(0)} µs`)
-out(`gateway peak RSS: ${peakRss.toFixed(0)} MB`)
+if (baseline) {
+  out(`after − before (gateway − baseline ${baseline.sha}):`)
+  for (const phase of [`fixed ${rate}/s`, `stream TTFB ${streamConcurrency} conc`]) {
+    const x = results[`gateway ${phase}`]!
+    const y = results[`baseline ${phase}`]!
+    out(`  ${phase.padEnd(28)} p50 ${signed(x.p50 - y.p50)} ms   p99 ${signed(x.p99 - y.p99)} ms`)
+  }
+}
+out(`max throughput: gateway ${maxRps('gateway')} req/s${baseline ? `, baseline ${maxRps('baseline')}` : ''}, floor ${maxRps('floor')}, direct ${maxRps('direct')}`)
+out(`CPU per request at ${rate}/s: gateway ${cpuPerRequestUs.gateway!.toFixed(0)} µs${baseline ? `, baseline ${cpuPerRequestUs.baseline!.toFixed(0)} µs` : ''}, floor ${cpuPerRequestUs.floor!.toFixed(0)} µs`)
+out(`peak RSS: gateway ${peakRss.gateway!.toFixed(0)} MB${baseline ? `, baseline ${peakRss.baseline!.toFixed(0)} MB` : ''}`)
 writeFileSync(
   `docs/bench-${chain}.md`,
-  `# Gateway overhead (chain: ${chain})\n\nWritten by \`BENCH_CHAIN=${chain} npm run bench\` (bench/run.ts); do not edit by hand. Targets and peers: README.md, "Benchmarks".\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`,
+  `# Gateway overhead (chain: ${chain})\n\nWritten by \`BENCH_CHAIN=${chain}${baselineRef ? ` BENCH_BASELINE=${baselineRef}` : ''} npm run bench\` (bench/run.ts); do not edit by hand. Targets and peers: README.md, "Benchmarks".\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`,
 )
 process.exit(0)

@@ -31,7 +31,7 @@ try {
     const row = { at: at + slice, json, streams, rss: rssMb(pid), cpu: (cpuSeconds(pid) - cpu0) / slice }
     rows.push(row)
     if (Number.isNaN(warmRss) && row.at >= warmSeconds) warmRss = row.rss
-    console.log(`${String(row.at).padStart(5)} s  json ${Math.round(json.rps)}/s p50 ${json.p50.toFixed(2)} p99 ${json.p99.toFixed(2)} ms, errors ${json.errors + streams.errors}, streams ${Math.round(streams.rps)}/s, RSS ${row.rss.toFixed(0)} MB, CPU ${(row.cpu * 100).toFixed(0)}%`)
+    console.log(`${String(row.at).padStart(5)} s  json ${Math.round(json.rps)}/s p50 ${json.p50.toFixed(2)} p99 ${json.p99.toFixed(2)} ms, errors ${json.errors + streams.errors}${json.errors + streams.errors ? ` ${JSON.stringify({ ...json.errorKinds, ...streams.errorKinds })}` : ''}, streams ${Math.round(streams.rps)}/s, RSS ${row.rss.toFixed(0)} MB, CPU ${(row.cpu * 100).toFixed(0)}%`)
   }
 } finally {
   await stack.stop()
@@ -40,6 +40,9 @@ try {
 const last = rows.at(-1)!
 const errors = rows.reduce((n, r) => n + r.json.errors + r.streams.errors, 0)
 const requests = rows.reduce((n, r) => n + r.json.count + r.streams.count, 0)
+const kinds: Record<string, number> = {}
+for (const r of rows) for (const [kind, n] of [...Object.entries(r.json.errorKinds), ...Object.entries(r.streams.errorKinds).map(([k, v]) => [`stream ${k}`, v] as const)]) kinds[kind] = (kinds[kind] ?? 0) + n
+const errorKinds = Object.entries(kinds).map(([k, n]) => `${k} ×${n}`).join(', ')
 const growth = ((last.rss - warmRss) / warmRss) * 100
 const lines = [
   `Switchyard soak: full chain, ${seconds} s (${((performance.now() - started) / 1000).toFixed(0)} s wall), ${rate} JSON req/s open loop + streams one at a time, gateway on core 1`,
@@ -51,7 +54,7 @@ const lines = [
       `${String(r.at).padStart(5)}  ${String(Math.round(r.json.rps)).padStart(6)}  ${r.json.p50.toFixed(2).padStart(7)}  ${r.json.p99.toFixed(2).padStart(7)}  ${String(Math.round(r.streams.rps)).padStart(9)}  ${String(r.json.errors + r.streams.errors).padStart(6)}  ${r.rss.toFixed(0).padStart(6)}  ${`${(r.cpu * 100).toFixed(0)}%`.padStart(4)}`,
   ),
   '',
-  `requests ${requests}, errors ${errors}`,
+  `requests ${requests}, errors ${errors}${errorKinds ? ` (${errorKinds})` : ''}`,
   `RSS after warm-up (${warmSeconds} s) ${warmRss.toFixed(0)} MB, at the end ${last.rss.toFixed(0)} MB: growth ${growth >= 0 ? '+' : ''}${growth.toFixed(1)}% (target < 10%)`,
 ]
 console.log(`\n${lines.slice(-2).join('\n')}`)

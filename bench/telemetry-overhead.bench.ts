@@ -26,7 +26,7 @@ import { endRequestTrace, startRequestTrace } from '../src/telemetry/request-spa
 import type { Tracing } from '../src/telemetry/tracing.js'
 import { UpstreamDirectory } from '../src/telemetry/upstream-directory.js'
 import { maxThroughput, percentile, streamTtfb, type Summary } from './lib/load.js'
-import { cores, pin, pinSelfToCore0, start } from './lib/processes.js'
+import { cores, gatewayEntry, pin, pinSelfToCore0, start } from './lib/processes.js'
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3)
 const roundCount = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -140,7 +140,7 @@ async function startGateway(telemetry: (typeof modes)[Mode]) {
       models: [{ name: 'gpt-4o-mini', retries: { attempts: 0 }, targets: [{ provider: 'openai', model: 'gpt-4o-mini' }] }],
     }),
   )
-  const gateway = await start([...pin(1), process.execPath, '--import', 'tsx', 'src/main.ts'], { SWITCHYARD_CONFIG: configFile, PORT: '0', LOG_LEVEL: 'info' }, /listening on/)
+  const gateway = await start([...pin(1), process.execPath, gatewayEntry()], { SWITCHYARD_CONFIG: configFile, PORT: '0', LOG_LEVEL: 'info' }, /listening on/)
   return { proc: gateway.proc, target: { url: `${/http:\/\/127\.0\.0\.1:\d+/.exec(gateway.line)![0]}/v1/chat/completions`, headers: {} } }
 }
 

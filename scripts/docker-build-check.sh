@@ -39,7 +39,11 @@ while IFS=$'\t' read -r stage line; do
     COPY)
       read -r -a parts <<<"$args"
       dest="${parts[-1]}"
-      for src in "${parts[@]:0:${#parts[@]}-1}"; do cp -R "$repo/$src" "$build/${dest%/}/"; done ;;
+      for src in "${parts[@]:0:${#parts[@]}-1}"; do
+        # A file copied into a folder (dest ends in /) creates the folder, as Docker does.
+        if [[ -f "$repo/$src" && "$dest" == */ ]]; then mkdir -p "$build/$dest"; fi
+        cp -R "$repo/$src" "$build/${dest%/}/"
+      done ;;
     RUN) echo "+ RUN $args"; (cd "$build" && bash -euo pipefail -c "$args") ;;
     *) echo "docker-build-check: unsupported build-stage instruction $op" >&2; exit 1 ;;
   esac
@@ -69,8 +73,8 @@ echo "node_modules after pruning: $(du -sm "$final/node_modules" | cut -f1) MB (
 
 # The semantic cache's default embedder must load from the final tree: the kept onnxruntime binary and the
 # model prebuilt in the build stage (its source vectors are gone, so a missing model would fail here).
-(cd "$final" && env -i PATH="$PATH" HOME="$work" node --import tsx --input-type=module -e "
-  const { loadEmbedder } = await import('./src/cache/embedding/load-embedder.ts')
+(cd "$final" && env -i PATH="$PATH" HOME="$work" node --input-type=module -e "
+  const { loadEmbedder } = await import('./dist/cache/embedding/load-embedder.js')
   const embedder = await loadEmbedder({ kind: 'default', threads: 1 })
   const [v] = await embedder.embed(['what is the capital of france'])
   if (v.length !== embedder.dimensions) throw new Error('embedder returned a vector of the wrong size')

@@ -34,8 +34,13 @@ export type AppVariables = {
   guardrail: { flagged: boolean; policyId: string }
   /** route, then transformed on the way out */
   outcome: Outcome
-  /** extra response headers collected on the way (rate-limit headers, cache result …) */
+  /** extra response headers collected on the way (request id, rate-limit headers, cache result …) */
   responseHeaders: Record<string, string>
+  /**
+   * Set by whatever built the response with `responseHeaders` in it (src/api/response-headers.ts), so the steps
+   * outside leave the built Response alone: adding a header to it afterwards costs a whole Headers object.
+   */
+  responseHeadersMerged: boolean
   /** set by the api step when it answers with a stream: settles when the stream has ended for any reason */
   streamEnd: Promise<void> | undefined
 }

@@ -39,6 +39,11 @@ export type RequestLog = {
   finishReason?: string
 }
 
+/** Time so far minus the time spent waiting on upstreams: what the gateway itself took. */
+export function overheadMs(log: RequestLog, startedAt: number): number {
+  return Math.max(0, performance.now() - startedAt - log.upstreamMs)
+}
+
 export function newRequestLog(requestId: string, method: string, path: string): RequestLog {
   return { requestId, method, path, upstreamMs: 0, guardrails: [] }
 }

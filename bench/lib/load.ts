@@ -1,7 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process'
 import http from 'node:http'
 
-export type Summary = { count: number; errors: number; rps: number; p50: number; p90: number; p99: number; max: number }
+/** `errorKinds`: how the errors ended (`http 503`, `ECONNRESET`, `stream cut`), where the load tool can tell. */
+export type Summary = { count: number; errors: number; errorKinds: Record<string, number>; rps: number; p50: number; p90: number; p99: number; max: number }
 
 export const BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 32 })
 const STREAM_BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 32, stream: true })
@@ -11,14 +12,25 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 }
 
-export function summarize(latencies: number[], errors: number, seconds: number): Summary {
+export function summarize(latencies: number[], errors: number, seconds: number, errorKinds: Record<string, number> = {}): Summary {
   const s = [...latencies].sort((a, b) => a - b)
-  return { count: s.length, errors, rps: s.length / seconds, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN }
+  return { count: s.length, errors, errorKinds, rps: s.length / seconds, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN }
 }
 
 export type Target = { url: string; headers: Record<string, string> }
 
-function post(agent: http.Agent, t: Target, body: string, onFirstByte?: (ms: number) => void): Promise<{ ok: boolean; ms: number }> {
+class ErrorTally {
+  count = 0
+  readonly kinds: Record<string, number> = {}
+  add(kind = 'unknown'): void {
+    this.count++
+    this.kinds[kind] = (this.kinds[kind] ?? 0) + 1
+  }
+}
+
+type Outcome = { ok: boolean; ms: number; kind?: string }
+
+function post(agent: http.Agent, t: Target, body: string, onFirstByte?: (ms: number) => void): Promise<Outcome> {
   const u = new URL(t.url)
   const start = performance.now()
   return new Promise((resolve) => {
@@ -30,11 +42,11 @@ function post(agent: http.Agent, t: Target, body: string, onFirstByte?: (ms: num
           if (first && onFirstByte) onFirstByte(performance.now() - start)
           first = false
         })
-        res.on('end', () => resolve({ ok: res.statusCode === 200, ms: performance.now() - start }))
-        res.on('error', () => resolve({ ok: false, ms: performance.now() - start }))
+        res.on('end', () => resolve({ ok: res.statusCode === 200, ms: performance.now() - start, kind: res.statusCode === 200 ? undefined : `http ${res.statusCode}` }))
+        res.on('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, ms: performance.now() - start, kind: `response ${err.code ?? err.message}` }))
       },
     )
-    req.on('error', () => resolve({ ok: false, ms: performance.now() - start }))
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ ok: false, ms: performance.now() - start, kind: err.code ?? err.message }))
     req.end(body)
   })
 }
@@ -43,7 +55,7 @@ function post(agent: http.Agent, t: Target, body: string, onFirstByte?: (ms: num
 export async function fixedRate(t: Target, rate: number, seconds: number, warmupSeconds = 2): Promise<Summary> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
   const lat: number[] = []
-  let errors = 0
+  const errors = new ErrorTally()
   const pending: Promise<void>[] = []
   const start = performance.now()
   const total = Math.floor(rate * (seconds + warmupSeconds))
@@ -56,20 +68,20 @@ export async function fixedRate(t: Target, rate: number, seconds: number, warmup
       post(agent, t, BODY).then((r) => {
         if (!record) return
         if (r.ok) lat.push(r.ms)
-        else errors++
+        else errors.add(r.kind)
       }),
     )
   }
   await Promise.all(pending)
   agent.destroy()
-  return summarize(lat, errors, seconds)
+  return summarize(lat, errors.count, seconds, errors.kinds)
 }
 
 /** Closed loop at `connections` concurrent requests: the most the target sustains. */
 export async function maxThroughput(t: Target, connections: number, seconds: number, warmupSeconds = 2): Promise<Summary> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections })
   const lat: number[] = []
-  let errors = 0
+  const errors = new ErrorTally()
   const warmEnd = performance.now() + warmupSeconds * 1000
   const end = warmEnd + seconds * 1000
   const worker = async () => {
@@ -77,19 +89,19 @@ export async function maxThroughput(t: Target, connections: number, seconds: num
       const r = await post(agent, t, BODY)
       if (performance.now() < warmEnd) continue
       if (r.ok) lat.push(r.ms)
-      else errors++
+      else errors.add(r.kind ?? 'no body')
     }
   }
   await Promise.all(Array.from({ length: connections }, worker))
   agent.destroy()
-  return summarize(lat, errors, seconds)
+  return summarize(lat, errors.count, seconds, errors.kinds)
 }
 
 /** Streams at fixed concurrency: time to first byte of the body. */
 export async function streamTtfb(t: Target, concurrency: number, seconds: number, warmupSeconds = 2): Promise<Summary> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency })
   const ttfb: number[] = []
-  let errors = 0
+  const errors = new ErrorTally()
   const warmEnd = performance.now() + warmupSeconds * 1000
   const end = warmEnd + seconds * 1000
   const worker = async () => {
@@ -98,12 +110,12 @@ export async function streamTtfb(t: Target, concurrency: number, seconds: number
       const r = await post(agent, t, STREAM_BODY, (ms) => (first = ms))
       if (performance.now() < warmEnd) continue
       if (r.ok && !Number.isNaN(first)) ttfb.push(first)
-      else errors++
+      else errors.add(r.kind ?? 'no body')
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
   agent.destroy()
-  return summarize(ttfb, errors, seconds)
+  return summarize(ttfb, errors.count, seconds, errors.kinds)
 }
 
 /** wrk (Debian's package) on PATH: a C load generator that outruns any gateway here, unlike a Node loop. */
@@ -132,7 +144,8 @@ export function wrkThroughput(t: Target, connections: number, seconds: number, w
   return (warmupSeconds > 0 ? run(warmupSeconds) : Promise.resolve('')).then(async () => {
     const out = await run(seconds)
     const line = out.trim().split('\n').at(-1)!
-    const r = JSON.parse(line) as { requests: number; seconds: number; p50: number; p99: number; max: number; errors: number }
-    return { count: r.requests, errors: r.errors, rps: r.requests / r.seconds, p50: r.p50, p90: NaN, p99: r.p99, max: r.max }
+    const r = JSON.parse(line) as { requests: number; seconds: number; p50: number; p99: number; max: number; errors: number; kinds: Record<string, number> }
+    const errorKinds = Object.fromEntries(Object.entries(r.kinds).filter(([, n]) => n > 0))
+    return { count: r.requests, errors: r.errors, errorKinds, rps: r.requests / r.seconds, p50: r.p50, p90: NaN, p99: r.p99, max: r.max }
   })
 }

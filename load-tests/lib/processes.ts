@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 
 export type Started = { proc: ChildProcess; line: string; stop(): Promise<void> }
 
@@ -44,7 +44,8 @@ export async function startFakeUpstream(): Promise<Started & { baseURL: string }
 
 /** The gateway as `npm start` runs it (at info level: the ready line is an info line; request lines are off in the config), with `configFile`; resolves with its URL once it listens. */
 export async function startGateway(configFile: string): Promise<Started & { url: string }> {
-  const started = await startProcess([process.execPath, '--import', 'tsx', 'src/main.ts'], { SWITCHYARD_CONFIG: configFile, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }, /listening on/)
+  execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' })
+  const started = await startProcess([process.execPath, 'dist/main.js'], { SWITCHYARD_CONFIG: configFile, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }, /listening on/)
   const url = /http:\/\/127\.0\.0\.1:\d+/.exec(started.line)?.[0]
   if (!url) throw new Error(`cannot read the gateway URL from: ${started.line}`)
   return { ...started, url }

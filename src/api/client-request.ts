@@ -57,3 +57,24 @@ export function clientSignal(c: Context): AbortSignal {
 }
 
 const SIGNAL = Symbol('switchyard.clientSignal')
+
+/**
+ * Call before handing the response body a chunk: the frames produced in one turn of the event loop (one
+ * upstream read often carries many SSE events) then reach the socket in one write instead of one each, as
+ * the response stays corked until that turn's promise jobs have run. A no-op outside Node.
+ */
+export function coalesceWrites(c: Context): () => void {
+  const outgoing = (c.env as NodeBindings | undefined)?.outgoing
+  if (!outgoing) return () => undefined
+  let corked = false
+  const uncork = () => {
+    corked = false
+    outgoing.uncork()
+  }
+  return () => {
+    if (corked) return
+    corked = true
+    outgoing.cork()
+    process.nextTick(uncork)
+  }
+}

@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import type { AppEnv } from '../app-env.js'
 import { GatewayError, internalError } from '../errors.js'
 import { toGatewayError } from '../routing/map-upstream-error.js'
+import { collectedHeaders } from './response-headers.js'
 import type { Logger } from '../telemetry/logger.js'
 import { anthropicErrorBody } from './anthropic-error-body.js'
 import { openaiErrorBody } from './openai-chat/index.js'
@@ -31,6 +32,6 @@ export const errorResponse = (logger: Logger) =>
     const body = c.get('api') === 'anthropic' ? anthropicErrorBody(gwErr) : openaiErrorBody(gwErr)
     return new Response(JSON.stringify(body), {
       status: gwErr.status,
-      headers: { 'content-type': 'application/json', ...c.get('responseHeaders'), ...gwErr.headers },
+      headers: { 'content-type': 'application/json', ...collectedHeaders(c, { overhead: true }), ...gwErr.headers },
     })
   }

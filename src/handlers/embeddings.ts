@@ -2,6 +2,7 @@ import type { Handler } from 'hono'
 import { z } from 'zod'
 import type { AppEnv } from '../app-env.js'
 import { clientSignal, readJsonBody } from '../api/client-request.js'
+import { collectedHeaders } from '../api/response-headers.js'
 import { embeddingsDemand } from '../limits/estimate-tokens.js'
 import { admitRequest } from '../middleware/limits.js'
 import { paramOf } from '../api/openai-chat/chat-request-schema.js'
@@ -54,7 +55,7 @@ export const embeddingsHandler = (rt: Runtime): Handler<AppEnv> =>
     c.get('log').provider = target.provider.name
     c.get('log').inputTokens = response.usage?.prompt_tokens
     return c.json(response, 200, {
-      ...c.get('responseHeaders'),
+      ...collectedHeaders(c, { overhead: true }),
       ...admission.headers,
       'x-switchyard-provider': target.provider.name,
       'x-switchyard-target-model': target.model,

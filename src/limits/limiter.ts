@@ -52,6 +52,8 @@ export interface Limiter {
   close(timeoutMs?: number): Promise<void>
 }
 
+// How long a settle may wait for the next admission to share its write to Redis.
+const SETTLE_BATCH_MS = 5
 const BREAKER_FAILURES = 3
 const BREAKER_OPEN_MS = 1000
 const NANO = 1e9
@@ -85,7 +87,7 @@ export function createLimiter(config: LimiterConfig, store: Store, pricing: Pric
 
   let failures = 0
   let openUntil = 0
-  const queue = new SettleQueue(primary, store, opts.logger)
+  const queue = new SettleQueue(primary, store, opts.logger, shared ? SETTLE_BATCH_MS : 0)
   const stopRecover = store.onRecover(() => {
     failures = 0
     openUntil = 0
@@ -139,6 +141,7 @@ export function createLimiter(config: LimiterConfig, store: Store, pricing: Pric
     if (!shared) return { result: await primary.admit(req), backend: primary, viaFallback: false }
     if (Date.now() >= openUntil) {
       try {
+        queue.send()
         const result = await primary.admit(req)
         failures = 0
         store.reportSuccess()

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
-import { readJsonBody } from '../api/client-request.js'
+import { coalesceWrites, readJsonBody } from '../api/client-request.js'
+import { collectedHeaders } from '../api/response-headers.js'
 import type { ApiCodec } from '../api/types.js'
 import type { AppEnv } from '../app-env.js'
 import { GatewayError, internalError, modelNotFound } from '../errors.js'
@@ -38,7 +39,7 @@ export const api = (codec: ApiCodec, models: ModelTable, bodyLimitBytes = 4 * 10
       return
     }
     const headers: Record<string, string> = {
-      ...c.get('responseHeaders'),
+      ...collectedHeaders(c, { overhead: outcome.kind === 'json' }),
       'x-switchyard-provider': outcome.provider,
       'x-switchyard-target-model': outcome.targetModel,
       'x-switchyard-attempts': String(outcome.attempts),
@@ -58,6 +59,7 @@ export const api = (codec: ApiCodec, models: ModelTable, bodyLimitBytes = 4 * 10
     c.set('streamEnd', new Promise<void>((resolve) => (ended = resolve)))
     const frames = codec.encodeStream(outcome.chunks, request)[Symbol.asyncIterator]()
     const startedAt = c.get('startedAt')
+    const beforeWrite = coalesceWrites(c)
     let first = true
     const body2 = new ReadableStream<Uint8Array>({
       async pull(controller) {
@@ -72,6 +74,7 @@ export const api = (codec: ApiCodec, models: ModelTable, bodyLimitBytes = 4 * 10
             ended()
             return
           }
+          beforeWrite()
           controller.enqueue(encoder.encode(next.value))
         } catch (err) {
           const gwErr = toGatewayError(err) ?? internalError(err)

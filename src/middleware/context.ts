@@ -19,9 +19,9 @@ export const context = (opts: ContextOptions): MiddlewareHandler<AppEnv> => {
     c.set('requestId', requestId)
     c.set('startedAt', performance.now())
     c.set('log', log)
-    c.set('responseHeaders', {})
+    c.set('responseHeaders', { 'x-request-id': requestId })
     await next()
-    c.res.headers.set('x-request-id', requestId)
+    if (!c.get('responseHeadersMerged')) c.res.headers.set('x-request-id', requestId)
     log.status ??= c.res.status
     const startedAt = c.get('startedAt')
     const finish = () => {

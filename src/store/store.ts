@@ -56,15 +56,21 @@ function timedBy(ms: number) {
   return function timed<T>(op: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let done = false
-      const timer = setTimeout(
-        () =>
-          setImmediate(() => {
-            if (done) return
-            done = true
-            reject(new StoreTimeout(ms))
-          }),
-        ms,
-      )
+      let timer: NodeJS.Timeout | undefined
+      // The client writes a tick's commands in the check phase (auto-pipelining); the clock starts after that
+      // write, so the time the event loop spent on other work before it is not counted against Redis.
+      setImmediate(() => {
+        if (done) return
+        timer = setTimeout(
+          () =>
+            setImmediate(() => {
+              if (done) return
+              done = true
+              reject(new StoreTimeout(ms))
+            }),
+          ms,
+        )
+      })
       op.then(
         (value) => {
           if (done) return

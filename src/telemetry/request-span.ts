@@ -14,7 +14,7 @@ import {
   ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
-} from '@opentelemetry/semantic-conventions/incubating'
+} from './gen-ai-attributes.js'
 import type { ChatRequest } from '../providers/types.js'
 import type { RequestLog } from '../request-log.js'
 import { isFailure, isServerFailure } from './request-outcome.js'

@@ -2,7 +2,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base'
 import type { Context, Handler, MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../app-env.js'
 import { metricsHandler } from '../handlers/metrics.js'
-import type { RequestLog } from '../request-log.js'
+import { overheadMs, type RequestLog } from '../request-log.js'
 import type { Runtime } from '../runtime.js'
 import { metricsSource } from './cluster-metrics.js'
 import type { TracingConfig } from './config.js'
@@ -112,9 +112,10 @@ export class Telemetry {
         // Everything but the wait for upstreams. A stream's is only known at its end: metric and span only.
         if (streamEnd) void streamEnd.then(() => finish(c, rt, performance.now() - startedAt - log.upstreamMs))
         else {
-          const overheadMs = Math.max(0, performance.now() - startedAt - log.upstreamMs)
-          c.res.headers.set('x-switchyard-overhead-ms', overheadMs.toFixed(3))
-          finish(c, rt, overheadMs)
+          const overhead = overheadMs(log, startedAt)
+          // Responses built from the collected headers carry it already (src/api/response-headers.ts).
+          if (!c.get('responseHeadersMerged')) c.res.headers.set('x-switchyard-overhead-ms', overhead.toFixed(3))
+          finish(c, rt, overhead)
         }
       }
     }

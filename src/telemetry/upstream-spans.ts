@@ -8,7 +8,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions'
-import { ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_PROVIDER_NAME } from '@opentelemetry/semantic-conventions/incubating'
+import { ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_PROVIDER_NAME } from './gen-ai-attributes.js'
 import { traceByRequestId, type RequestTrace } from './request-trace.js'
 
 // One client span per upstream HTTP call, opened from undici's diagnostics channels (the mechanism OTel's own

@@ -40,6 +40,25 @@ describe('POST /v1/chat/completions through the openai SDK', () => {
     expect(up.requests[0]!.headers['x-request-id']).toBe('req-42')
   })
 
+  it('tags every kind of response with its request id, and non-streamed ones with the overhead', async () => {
+    const post = (body: string, type = 'application/json') =>
+      fetch(`${gw.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': type, 'x-request-id': 'req-all' }, body })
+    const chat = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+    const json = await post(chat)
+    const stream = await post(JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }))
+    const badJson = await post('{not json')
+    const unknownModel = await post(JSON.stringify({ model: 'nope', messages: [{ role: 'user', content: 'hi' }] }))
+    const models = await fetch(`${gw.baseURL}/models`, { headers: { 'x-request-id': 'req-all' } })
+    const notFound = await fetch(`${gw.baseURL}/nowhere`, { headers: { 'x-request-id': 'req-all' } })
+    expect([json, stream, badJson, unknownModel, models, notFound].map((r) => r.status)).toEqual([200, 200, 400, 404, 200, 404])
+    for (const r of [json, stream, badJson, unknownModel, models, notFound]) {
+      expect(r.headers.get('x-request-id')).toBe('req-all')
+      await r.text()
+    }
+    for (const r of [json, badJson, unknownModel, models, notFound]) expect(r.headers.get('x-switchyard-overhead-ms')).toMatch(/^\d+\.\d{3}$/)
+    expect(stream.headers.get('x-switchyard-overhead-ms')).toBeNull()
+  })
+
   it('passes tools, tool_choice, response_format, stop, seed and unknown fields through to an OpenAI upstream', async () => {
     up.next({ toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }] })
     const res = await client.chat.completions.create({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { budgetPeriod } from '../../src/limits/budget-period.js'
-import { chatDemand, countTextTokens, embeddingsDemand, estimateInputTokens, estimateOutputTokens, reservedOutputTokens } from '../../src/limits/estimate-tokens.js'
+import { readFileSync } from 'node:fs'
+import { approxTokens, chatDemand, countTextTokens, embeddingsDemand, estimateInputTokens, estimateOutputTokens, reservedOutputTokens } from '../../src/limits/estimate-tokens.js'
 import type { ChatRequest } from '../../src/providers/types.js'
 import { formatDuration, rateLimitHeaders } from '../../src/limits/rate-limit-headers.js'
 import { bucketsFor, DAY_MS, HOUR_MS, parseField, rowField } from '../../src/limits/usage-buckets.js'
@@ -73,11 +74,34 @@ describe('token estimates', () => {
     expect(reservedOutputTokens(chat({ max_tokens: 500 }), 1024, 300)).toBe(500)
   })
 
-  it('count embeddings inputs: texts with the tokenizer, token ids one each, and no answer', () => {
+  it('reserve for a chat request by the shape of its text, counted like the exact estimate', () => {
+    const req: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'Hello there' }], tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }
+    expect(chatDemand(req).inputTokens()).toBe(estimateInputTokens(req, approxTokens))
+  })
+
+  it('guess token counts close to the o200k count on prompts, questions and code', () => {
+    const texts = [
+      ...jsonl('similarity/qqp_sample.jsonl').slice(0, 500).map((r) => String(r.question1)),
+      ...jsonl('prompt_injection/jailbreakbench_attack_prompts.jsonl').slice(0, 200).map((r) => String(r.text)),
+      ...jsonl('pii/presidio_synth_v2.jsonl').slice(0, 200).map((r) => String(r.text)),
+      readFileSync(new URL('../../src/limits/limiter.ts', import.meta.url), 'utf8'),
+      JSON.stringify({ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }),
+    ].filter((t) => t.length > 0 && t !== 'undefined')
+    expect(texts.length).toBeGreaterThan(800)
+    const ratios = texts.map((t) => approxTokens(t) / countTextTokens(t)).sort((a, b) => a - b)
+    expect(ratios[Math.floor(ratios.length * 0.05)]).toBeGreaterThan(0.75)
+    expect(ratios[Math.floor(ratios.length * 0.95)]).toBeLessThan(1.25)
+    const total = (f: (t: string) => number) => texts.reduce((n, t) => n + f(t), 0)
+    expect(total(approxTokens) / total(countTextTokens)).toBeCloseTo(1, 1)
+    expect(approxTokens('')).toBe(0)
+    expect(approxTokens('東京は日本の首都です')).toBeGreaterThanOrEqual(5)
+  })
+
+  it('count embeddings inputs: texts by their shape, token ids one each, and no answer', () => {
     const texts = embeddingsDemand({ model: 'e', input: ['Hello there', 'General Kenobi'] })
-    expect(texts.inputTokens()).toBe(countTextTokens('Hello there') + countTextTokens('General Kenobi'))
+    expect(texts.inputTokens()).toBe(approxTokens('Hello there') + approxTokens('General Kenobi'))
     expect(reservedOutputTokens(texts, 1024)).toBe(0)
-    expect(embeddingsDemand({ model: 'e', input: 'Hello there' }).inputTokens()).toBe(countTextTokens('Hello there'))
+    expect(embeddingsDemand({ model: 'e', input: 'Hello there' }).inputTokens()).toBe(approxTokens('Hello there'))
     expect(embeddingsDemand({ model: 'e', input: [1, 2, 3] }).inputTokens()).toBe(3)
     expect(embeddingsDemand({ model: 'e', input: [[1, 2], [3]] }).inputTokens()).toBe(3)
   })
@@ -89,6 +113,11 @@ describe('token estimates', () => {
     expect(n).toBe(countTextTokens('Paris is the capital.'))
   })
 })
+
+function jsonl(file: string): Array<Record<string, unknown>> {
+  const text = readFileSync(new URL(`../../../shared/data/${file}`, import.meta.url), 'utf8')
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
+}
 
 describe('usage buckets', () => {
   it('read whole days from daily buckets and the ragged edges from hourly ones', () => {

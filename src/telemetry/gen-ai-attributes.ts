@@ -1,0 +1,15 @@
+// GenAI span attribute names (OpenTelemetry semantic conventions, still incubating). Copied, as OpenTelemetry
+// advises for incubating names: importing @opentelemetry/semantic-conventions/incubating costs ~10 MB of memory.
+export const ATTR_GEN_AI_OPERATION_NAME = 'gen_ai.operation.name'
+export const ATTR_GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name'
+export const ATTR_GEN_AI_REQUEST_MAX_TOKENS = 'gen_ai.request.max_tokens'
+export const ATTR_GEN_AI_REQUEST_MODEL = 'gen_ai.request.model'
+export const ATTR_GEN_AI_REQUEST_STREAM = 'gen_ai.request.stream'
+export const ATTR_GEN_AI_REQUEST_TEMPERATURE = 'gen_ai.request.temperature'
+export const ATTR_GEN_AI_REQUEST_TOP_P = 'gen_ai.request.top_p'
+export const ATTR_GEN_AI_RESPONSE_FINISH_REASONS = 'gen_ai.response.finish_reasons'
+export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model'
+export const ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK = 'gen_ai.response.time_to_first_chunk'
+export const ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_read.input_tokens'
+export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens'
+export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens'
