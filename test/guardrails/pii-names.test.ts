@@ -14,4 +14,24 @@ describe('person names from the tagger', () => {
     for (const text of ['What is the best way to learn Python?', 'When I arrived the office was closed.', 'You can reach the front desk any time.', 'Phone: 555 0100'])
       expect(names(text)).toEqual([])
   })
+
+  it('finds names after an honorific or a name frame, and in lowercase text', () => {
+    expect(names('Yesterday Mr. Bartholomew Quist called about the invoice.')).toContain('Bartholomew Quist')
+    expect(names('Hi Freddy, thanks for the quick reply.').join(' ')).toContain('Freddy')
+    expect(names('my name is anneliese and i need help').join(' ')).toContain('anneliese')
+  })
+
+  it('does not take organisations, days or nationalities for names', () => {
+    expect(names('I bought it from Miller Ltd on Tuesday.')).toEqual([])
+    expect(names('There is a nice new Hungarian place downtown.')).toEqual([])
+  })
+})
+
+const places = compilePiiDetector({ entities: new Set(['PERSON', 'LOCATION']), minConfidence: 0.5, tagger: loadGuardrailModels().tagger })
+describe('places from the tagger and its rules', () => {
+  it('reads a country the tagger took for a name, and a place after a travel frame, as LOCATION', () => {
+    const found = (text: string) => places(text).map((d) => `${d.entity}:${text.slice(d.start, d.end)}`)
+    expect(found('France was wonderful last spring.')).toContain('LOCATION:France')
+    expect(found('Last week Ms. Okonkwo flew to Trondheim for a meeting.')).toContain('LOCATION:Trondheim')
+  })
 })

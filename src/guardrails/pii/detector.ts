@@ -1,6 +1,7 @@
 import { compileContext, type ContextScorer } from './context.js'
 import type { Detection, EntityType, Recognizer } from './entity-types.js'
 import { COUNTRIES } from './ner/gazetteer.js'
+import { COUNTRY_PAIRS } from './ner/rules.js'
 import { findNamedEntities } from './ner/tagger.js'
 import type { TaggerModel } from './ner/tagger-model.js'
 import { ANY_PLACEHOLDER } from './placeholders.js'
@@ -59,7 +60,7 @@ function taggerFindings(tagger: TaggerModel, text: string, entities: ReadonlySet
       const lower = (text.slice(d.start, d.end).match(SPAN_WORD) ?? []).map((w) => w.toLowerCase())
       // A listed country the tagger took for a name ("France was super fun"), or a name where one travels
       // to or comes from ("flew to Phoenix"): a place.
-      if (lower.every((w) => COUNTRIES.has(w)) || TRAVEL_FRAME.test(text.slice(Math.max(0, d.start - 24), d.start))) {
+      if (lower.every((w) => COUNTRIES.has(w)) || COUNTRY_PAIRS.has(lower.join(' ')) || TRAVEL_FRAME.test(text.slice(Math.max(0, d.start - 24), d.start))) {
         if (entities.has('LOCATION')) kept.push({ ...d, entity: 'LOCATION' })
         continue
       }
@@ -103,7 +104,7 @@ the a an this that these those and or but if so then hi hello hey thanks thank p
 email e-mail tel fax mobile cell address name date`.split(/\s+/),
 )
 /** Text right before a place: a verb of travel or residence and its preposition. */
-const TRAVEL_FRAME = /\b(?:flew|flown|fly|flying|travel(?:l?ed|l?ing)?|moved|moving|arrived|arriving|drove|driving|relocated|born|based|originally)\s+(?:to|from|in|into|at)\s+$/i
+const TRAVEL_FRAME = /\b(?:(?:flew|flown|fly|flying|travel(?:l?ed|l?ing)?|moved|moving|arrived|arriving|drove|driving|relocated|born|based|originally)\s+(?:to|from|in|into|at)|(?:I am|I'm|I’m|we are|we're|live|lives|living)\s+in|\b(?:city|town|village)(?:\s+of)?)\s+$/i
 /** The next word or number after a span, on the same line. */
 const NEXT_WORD = /^[ \t,]*([\p{L}\p{M}]+|\d+)/u
 const SPAN_WORD = /[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*/gu

@@ -34,7 +34,7 @@ const MOVE_VERBS = new Set(
   `flew fly flying travelled traveled travel travelling traveling moved move moving arrived arrive arriving went go going drove drive
 came come coming returned return returning live lives lived living born based relocated relocate headed heading here am m originally`.split(/\s+/),
 )
-const COUNTRY_PAIRS = new Set(['united kingdom', 'united states', 'new zealand', 'south africa', 'costa rica', 'sri lanka', 'saudi arabia', 'united arab', 'el salvador', 'czech republic', 'dominican republic', 'puerto rico', 'hong kong', 'north macedonia', 'south korea', 'north korea', 'new caledonia'])
+export const COUNTRY_PAIRS = new Set(['united kingdom', 'united states', 'new zealand', 'south africa', 'costa rica', 'sri lanka', 'saudi arabia', 'united arab', 'el salvador', 'czech republic', 'dominican republic', 'puerto rico', 'hong kong', 'north macedonia', 'south korea', 'north korea', 'new caledonia'])
 /** "home city Assen", "the village of Fala" (the "of" is skipped by the caller's frame). */
 const PLACE_NOUNS = new Set(['city', 'town', 'village', 'capital', 'county', 'province', 'region', 'state'])
 /** Words after which a person's name is expected: "Hi Freddy,", "said Erle", "She named him Timmie". */
@@ -142,7 +142,8 @@ export function ruleFindings(
     else if (j === i && COUNTRIES.has(words[i] as string) && words[i] !== 'york') push('LOCATION', i, j)
     else if (j === i + 1 && COUNTRY_PAIRS.has(`${words[i]} ${words[j]}`)) push('LOCATION', i, j)
     else if (PLACE_FRAMES.has(prevWord) && allCity(gazBits, i, j)) push('LOCATION', i, j)
-    else if (PLACE_NOUNS.has(prevWord) && noneCommon(common, gazBits, i, j)) push('LOCATION', i, j)
+    else if ((PLACE_NOUNS.has(prevWord) || (prevWord === 'of' && i >= 2 && (PLACE_NOUNS.has(words[i - 2] as string) || words[i - 2] === 'university'))) && noneCommon(common, gazBits, i, j))
+      push('LOCATION', i, j)
     else if (PLACE_FRAMES.has(prevWord) && i >= 2 && MOVE_VERBS.has(words[i - 2] as string) && noneCommon(common, gazBits, i, j)) push('LOCATION', i, j)
     i = j + 1
   }
