@@ -58,23 +58,50 @@ export function clientSignal(c: Context): AbortSignal {
 
 const SIGNAL = Symbol('switchyard.clientSignal')
 
+/** Node's response for this request, when the gateway runs on Node (not in app.request() tests). */
+export function nodeResponse(c: Context): ServerResponse | undefined {
+  return (c.env as NodeBindings | undefined)?.outgoing
+}
+
 /**
- * Call before handing the response body a chunk: the frames produced in one turn of the event loop (one
- * upstream read often carries many SSE events) then reach the socket in one write instead of one each, as
- * the response stays corked until that turn's promise jobs have run. A no-op outside Node.
+ * Writes text frames straight to Node's response, without a web ReadableStream, TextEncoder and pull per frame
+ * (a tenth of a streamed answer's CPU). Frames produced in one turn of the event loop (one upstream read often
+ * carries many SSE events) go out in one write: the response stays corked until that turn's promise jobs have
+ * run. Waits for a full socket to drain. When the client leaves, stops and calls `onClientGone` instead of
+ * ending the response.
  */
-export function coalesceWrites(c: Context): () => void {
-  const outgoing = (c.env as NodeBindings | undefined)?.outgoing
-  if (!outgoing) return () => undefined
+export async function writeFrames(outgoing: ServerResponse, next: () => Promise<string | undefined>, onClientGone: () => Promise<void>): Promise<void> {
+  let gone = false
+  let wake: (() => void) | undefined
+  const onClose = () => {
+    if (outgoing.writableFinished) return
+    gone = true
+    wake?.()
+  }
+  outgoing.once('close', onClose)
   let corked = false
   const uncork = () => {
     corked = false
     outgoing.uncork()
   }
-  return () => {
-    if (corked) return
-    corked = true
-    outgoing.cork()
-    process.nextTick(uncork)
+  try {
+    for (let frame = await next(); frame !== undefined && !gone; frame = await next()) {
+      if (!corked) {
+        corked = true
+        outgoing.cork()
+        process.nextTick(uncork)
+      }
+      if (!outgoing.write(frame) && !gone) {
+        await new Promise<void>((resolve) => {
+          wake = resolve
+          outgoing.once('drain', resolve)
+        })
+        wake = undefined
+      }
+    }
+  } finally {
+    outgoing.off('close', onClose)
   }
+  if (gone) await onClientGone()
+  else outgoing.end()
 }

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
-import { coalesceWrites, readJsonBody } from '../api/client-request.js'
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
+import { nodeResponse, readJsonBody, writeFrames } from '../api/client-request.js'
 import { collectedHeaders } from '../api/response-headers.js'
 import type { ApiCodec } from '../api/types.js'
 import type { AppEnv } from '../app-env.js'
@@ -59,40 +60,51 @@ export const api = (codec: ApiCodec, models: ModelTable, bodyLimitBytes = 4 * 10
     c.set('streamEnd', new Promise<void>((resolve) => (ended = resolve)))
     const frames = codec.encodeStream(outcome.chunks, request)[Symbol.asyncIterator]()
     const startedAt = c.get('startedAt')
-    const beforeWrite = coalesceWrites(c)
     let first = true
-    const body2 = new ReadableStream<Uint8Array>({
+    let over = false
+    // The next frame to send (TTFT noted at the first), undefined at the end; a failure becomes a last error frame.
+    const nextFrame = async (): Promise<string | undefined> => {
+      if (over) return undefined
+      try {
+        const next = await frames.next()
+        if (first) {
+          first = false
+          log.ttftMs = performance.now() - startedAt
+        }
+        if (next.done) over = true
+        return next.value ?? undefined
+      } catch (err) {
+        over = true
+        const gwErr = toGatewayError(err) ?? internalError(err)
+        log.errorCode = gwErr.code ?? 'stream_error'
+        return codec.encodeStreamError(gwErr)
+      }
+    }
+    const clientGone = async () => {
+      log.errorCode ??= 'client_closed'
+      await frames.return?.().catch(() => undefined)
+    }
+    const sseHeaders = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers }
+    const outgoing = nodeResponse(c)
+    if (outgoing) {
+      outgoing.writeHead(200, sseHeaders)
+      void writeFrames(outgoing, nextFrame, clientGone).finally(ended)
+      c.res = RESPONSE_ALREADY_SENT
+      return
+    }
+    const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
-        try {
-          const next = await frames.next()
-          if (first) {
-            first = false
-            log.ttftMs = performance.now() - startedAt
-          }
-          if (next.done) {
-            controller.close()
-            ended()
-            return
-          }
-          beforeWrite()
-          controller.enqueue(encoder.encode(next.value))
-        } catch (err) {
-          const gwErr = toGatewayError(err) ?? internalError(err)
-          log.errorCode = gwErr.code ?? 'stream_error'
-          controller.enqueue(encoder.encode(codec.encodeStreamError(gwErr)))
+        const frame = await nextFrame()
+        if (frame === undefined) {
           controller.close()
           ended()
-        }
+        } else controller.enqueue(encoder.encode(frame))
       },
       async cancel() {
-        log.errorCode ??= 'client_closed'
-        await frames.return?.().catch(() => undefined)
+        await clientGone()
         ended()
       },
     })
-    c.res = new Response(body2, {
-      status: 200,
-      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers },
-    })
+    c.res = new Response(body, { status: 200, headers: sseHeaders })
   }
 }

@@ -1,3 +1,4 @@
+import http from 'node:http'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startFakeOpenAI, type FakeOpenAI } from '../upstreams/fake-openai.js'
@@ -57,6 +58,31 @@ describe('POST /v1/chat/completions through the openai SDK', () => {
     }
     for (const r of [json, badJson, unknownModel, models, notFound]) expect(r.headers.get('x-switchyard-overhead-ms')).toMatch(/^\d+\.\d{3}$/)
     expect(stream.headers.get('x-switchyard-overhead-ms')).toBeNull()
+  })
+
+  it('streams a long answer intact and in order to a client that stops reading for a while', async () => {
+    const words = Array.from({ length: 4000 }, (_, i) => `word${i}`)
+    up.next({ content: words.join(' ') + ' ' + 'z'.repeat(50_000) })
+    const body = JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] })
+    const url = new URL(`${gw.baseURL}/chat/completions`)
+    const raw = await new Promise<string>((resolve, reject) => {
+      const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.pause() // the gateway's writes back up until the client reads again
+        setTimeout(() => {
+          let text = ''
+          res.setEncoding('utf8')
+          res.on('data', (d: string) => (text += d))
+          res.on('end', () => resolve(text))
+          res.resume()
+        }, 300)
+      })
+      req.on('error', reject)
+      req.end(body)
+    })
+    const events = raw.split('\n\n').filter(Boolean)
+    expect(events.at(-1)).toBe('data: [DONE]')
+    const text = events.slice(0, -1).map((e) => (JSON.parse(e.slice('data: '.length)) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? '').join('')
+    expect(text).toBe(words.join(' ') + ' ' + 'z'.repeat(50_000))
   })
 
   it('passes tools, tool_choice, response_format, stop, seed and unknown fields through to an OpenAI upstream', async () => {
