@@ -174,6 +174,17 @@ function measure(fn: (text: string) => unknown, size: number, runs: number): Tim
   return { cpuP50: q(cpu, 0.5), cpuP99: q(cpu, 0.99), wallP50: q(wall, 0.5), wallP99: q(wall, 0.99) }
 }
 
+/**
+ * The neighbours' load comes in bursts that can land on any one stretch of calls: each check is
+ * measured in ROUNDS rounds, and the round with the median CPU p99 is reported (all rounds' p99s are
+ * printed beside the target).
+ */
+const ROUNDS = 3
+function measureRounds(fn: (text: string) => unknown, size: number, runs: number): Timing & { cpuP99s: number[] } {
+  const rounds = Array.from({ length: ROUNDS }, () => measure(fn, size, runs)).sort((a, b) => a.cpuP99 - b.cpuP99)
+  return { ...(rounds[Math.floor(ROUNDS / 2)] as Timing), cpuP99s: rounds.map((r) => r.cpuP99) }
+}
+
 const request = (text: string): ChatRequest => ({ model: 'm', messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: text }] })
 const checks: Array<[string, (text: string) => unknown]> = [
   ['PII pattern recognizers (email, phone, card, SSN, IBAN, IP, secrets, URL credentials, DOB)', (t) => patternOnly(t)],
@@ -186,7 +197,8 @@ const checks: Array<[string, (text: string) => unknown]> = [
 out('## Latency')
 out()
 out('Per call on one thread, after warm-up, over 16 different realistic inputs (held-out PII sentences interleaved with')
-out('questions); 1 KB: 3,000 calls, 16 KB: 300 calls. **CPU** is the thread’s own CPU time per call (process.cpuUsage),')
+out('questions); 1 KB: 3,000 calls, 16 KB: 300 calls, in three rounds each, of which the round with the median CPU p99 is')
+out('shown. **CPU** is the thread’s own CPU time per call (process.cpuUsage),')
 out('which leaves out time spent waiting for a core; **wall** is elapsed time. The machine has 2 cores shared with other')
 out(`work: load average at the start of this run was ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min), so wall`)
 out('p99 mostly measures the neighbours, and CPU p99 includes garbage collection and cache misses they cause.')
@@ -194,16 +206,18 @@ out()
 out('| check | 1 KB CPU p50 | 1 KB CPU p99 | 1 KB wall p50 | 1 KB wall p99 | 16 KB CPU p50 | 16 KB CPU p99 | 16 KB wall p50 | 16 KB wall p99 |')
 out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
 const ms = (x: number) => `${x.toFixed(3)} ms`
-let allInput1k: Timing | undefined
+let allInput1k: (Timing & { cpuP99s: number[] }) | undefined
 for (const [name, fn] of checks) {
-  const small = measure(fn, 1024, 3000)
-  const large = measure(fn, 16 * 1024, 300)
+  const small = measureRounds(fn, 1024, 3000)
+  const large = measureRounds(fn, 16 * 1024, 300)
   if (name.includes('all input checks')) allInput1k = small
   out(`| ${name} | ${ms(small.cpuP50)} | ${ms(small.cpuP99)} | ${ms(small.wallP50)} | ${ms(small.wallP99)} | ${ms(large.cpuP50)} | ${ms(large.cpuP99)} | ${ms(large.wallP50)} | ${ms(large.wallP99)} |`)
 }
 out()
 if (allInput1k !== undefined)
-  out(`Target: all input checks together p99 ≤ 2 ms for 1 KB on one core: CPU p99 ${ms(allInput1k.cpuP99)} (**${allInput1k.cpuP99 <= 2 ? 'met' : 'not met'}**), wall p99 ${ms(allInput1k.wallP99)} (**${allInput1k.wallP99 <= 2 ? 'met' : 'not met'}** on this shared machine).`)
+  out(
+    `Target: all input checks together p99 ≤ 2 ms for 1 KB on one core: CPU p99 ${ms(allInput1k.cpuP99)} (**${allInput1k.cpuP99 <= 2 ? 'met' : 'not met'}**; the three rounds: ${allInput1k.cpuP99s.map(ms).join(' / ')}), wall p99 ${ms(allInput1k.wallP99)} (**${allInput1k.wallP99 <= 2 ? 'met' : 'not met'}** on this shared machine). Load average at the end of the run: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}.`,
+  )
 out()
 out('## Notes')
 out()

@@ -58,17 +58,21 @@ function taggerFindings(tagger: TaggerModel, text: string, entities: ReadonlySet
     }
     if (d.entity === 'PERSON') {
       const lower = (text.slice(d.start, d.end).match(SPAN_WORD) ?? []).map((w) => w.toLowerCase())
+      // "I work for Socrata": an employer.
+      if (EMPLOYER_FRAME.test(text.slice(Math.max(0, d.start - 24), d.start))) continue
       // A listed country the tagger took for a name ("France was super fun"), or a name where one travels
       // to or comes from ("flew to Phoenix"): a place.
       if (lower.every((w) => COUNTRIES.has(w)) || COUNTRY_PAIRS.has(lower.join(' ')) || TRAVEL_FRAME.test(text.slice(Math.max(0, d.start - 24), d.start))) {
         if (entities.has('LOCATION')) kept.push({ ...d, entity: 'LOCATION' })
         continue
       }
-      // A name that ends in a street word or comes before one ("Lahtinen Road", "Isaac Lodge Street"), or stands
-      // between a house number and a number ("808 Kálmán Imre u. 12"): a street, part of an address.
+      // A name that ends in a street word or comes before one ("Lahtinen Road", "Isaac Lodge Street"), stands
+      // between a house number and a number ("808 Kálmán Imre u. 12"), or is followed by a house number and the
+      // end of the phrase ("Hammarvägen 15"): a street, part of an address.
       const after = NEXT_WORD.exec(text.slice(d.end, d.end + 24))?.[1]?.toLowerCase()
       const numberBefore = /\d[ \t]*$/.test(text.slice(Math.max(0, d.start - 8), d.start))
-      if (STREET_TYPES.has(lower[lower.length - 1] as string) || (after !== undefined && STREET_TYPES.has(after)) || (numberBefore && after !== undefined && /^\d/.test(after))) {
+      const houseNumberAfter = HOUSE_NUMBER_AFTER.test(text.slice(d.end, d.end + 16))
+      if (STREET_TYPES.has(lower[lower.length - 1] as string) || (after !== undefined && STREET_TYPES.has(after)) || (numberBefore && after !== undefined && /^\d/.test(after)) || houseNumberAfter) {
         if (entities.has('STREET_ADDRESS')) kept.push({ ...d, entity: 'STREET_ADDRESS' })
         continue
       }
@@ -105,6 +109,10 @@ email e-mail tel fax mobile cell address name date`.split(/\s+/),
 )
 /** Text right before a place: a verb of travel or residence and its preposition. */
 const TRAVEL_FRAME = /\b(?:(?:flew|flown|fly|flying|travel(?:l?ed|l?ing)?|moved|moving|arrived|arriving|drove|driving|relocated|born|based|originally)\s+(?:to|from|in|into|at)|(?:I am|I'm|I’m|we are|we're|live|lives|living)\s+in|\b(?:city|town|village)(?:\s+of)?)\s+$/i
+/** Text right before an employer's name. */
+const EMPLOYER_FRAME = /\b(?:work|works|worked|working|employed)\s+(?:for|at|by)\s+$/i
+/** A house number right after a name, then the end of the phrase ("Hammarvägen 15", "Rúa do Paseo 46?"). */
+const HOUSE_NUMBER_AFTER = /^[ \t]+\d{1,4}[a-z]?(?=[ \t]*(?:$|[,.;:)?!\n]|st\b|apt\b|suite\b))/i
 /** The next word or number after a span, on the same line. */
 const NEXT_WORD = /^[ \t,]*([\p{L}\p{M}]+|\d+)/u
 const SPAN_WORD = /[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*/gu
