@@ -174,24 +174,34 @@ function tagIndices(model: TaggerModel, tokens: readonly Token[], text: string):
     let k = emitContext(ip2, ip, (rows[i] as WordScores).info, inx, nlBefore, nlAfter, featureBuf, 0)
     k = emitContextWords(ip2, ip, inx, at(i + 2).info, featureBuf, k)
     model.accumulateAt(featureBuf, 0, k, scores, 0)
-    const allowedNext = ALLOWED[prev] as Uint8Array
-    let best = 0 // 'O' is always allowed
-    let second = Number.NEGATIVE_INFINITY
-    for (let t = 1; t < NT; t++) {
-      if (allowedNext[t] === 0) continue
-      const s = scores[t] as number
-      if (s > (scores[best] as number)) {
-        second = scores[best] as number
-        best = t
-      } else if (s > second) second = s
-    }
-    if (best !== 0) second = Math.max(second, scores[0] as number)
+    const best = bestAllowed(scores, prev)
     tagBuf[i] = best
-    marginBuf[i] = (scores[best] as number) - second
+    marginBuf[i] = bestMargin
     prev2 = prev
     prev = best
   }
   return { tags: tagBuf, margins: marginBuf }
+}
+
+/** Set by bestAllowed: how far the chosen tag's score is above the runner-up's (a second result without an allocation). */
+let bestMargin = 0
+
+/** The highest-scoring tag allowed after `prev` ('O' always is). */
+function bestAllowed(scores: Float32Array, prev: number): number {
+  const allowedNext = ALLOWED[prev] as Uint8Array
+  let best = 0
+  let second = Number.NEGATIVE_INFINITY
+  for (let t = 1; t < NT; t++) {
+    if (allowedNext[t] === 0) continue
+    const s = scores[t] as number
+    if (s > (scores[best] as number)) {
+      second = scores[best] as number
+      best = t
+    } else if (s > second) second = s
+  }
+  if (best !== 0) second = Math.max(second, scores[0] as number)
+  bestMargin = (scores[best] as number) - second
+  return best
 }
 
 /**
@@ -210,20 +220,9 @@ export function tagTokensReference(model: TaggerModel, tokens: readonly Token[],
     sc.fill(0)
     model.accumulate(feats.hashes, sc, feats.start[i], feats.start[i + 1])
     model.accumulate(historyFeatures(TAGS[prev] as Tag, TAGS[prev2] as Tag, words[i] as string), sc)
-    const allowedNext = ALLOWED[prev] as Uint8Array
-    let best = 0
-    let second = Number.NEGATIVE_INFINITY
-    for (let t = 1; t < NT; t++) {
-      if (allowedNext[t] === 0) continue
-      const s = sc[t] as number
-      if (s > (sc[best] as number)) {
-        second = sc[best] as number
-        best = t
-      } else if (s > second) second = s
-    }
-    if (best !== 0) second = Math.max(second, sc[0] as number)
+    const best = bestAllowed(sc, prev)
     tags.push(TAGS[best] as Tag)
-    margins.push((sc[best] as number) - second)
+    margins.push(bestMargin)
     prev2 = prev
     prev = best
   }
