@@ -1,6 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server'
 import { readFileSync, watch, type FSWatcher } from 'node:fs'
 import { dirname } from 'node:path'
+import type { Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig } from './config/load.js'
@@ -52,6 +53,11 @@ export async function startGateway(opts: {
   if (runtime.store.backend === 'redis' && !(await runtime.store.ready(5000))) logger.warn('redis is not reachable yet; limits follow limits.on_store_error until it is')
 
   const server: ServerType = serve({ fetch: (req, env2) => app.fetch(req, env2), hostname: loaded.config.server.host, port: loaded.config.server.port })
+  // Idle client connections stay open longer than clients and load balancers keep theirs (60 s on most), so the
+  // gateway is never the side that closes one just as a request is sent on it (an ECONNRESET or a 502 upstream).
+  const http1 = server as HttpServer
+  http1.keepAliveTimeout = loaded.config.server.keep_alive_timeout_ms
+  http1.headersTimeout = loaded.config.server.keep_alive_timeout_ms + 1000
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', reject)

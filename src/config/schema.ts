@@ -101,10 +101,11 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         body_limit_bytes: z.number().int().positive().default(4 * 1024 * 1024),
         drain_timeout_ms: z.number().int().nonnegative().default(20_000),
+        keep_alive_timeout_ms: z.number().int().positive().default(65_000),
         workers: z.number().int().positive().default(1),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8080, body_limit_bytes: 4 * 1024 * 1024, drain_timeout_ms: 20_000, workers: 1 }),
+      .default({ host: '127.0.0.1', port: 8080, body_limit_bytes: 4 * 1024 * 1024, drain_timeout_ms: 20_000, keep_alive_timeout_ms: 65_000, workers: 1 }),
     store: z
       .object({ redis_url: z.string().default(''), command_timeout_ms: z.number().int().positive().default(50), key_prefix: z.string().default('sy:') })
       .strict()

@@ -60,6 +60,17 @@ describe('POST /v1/chat/completions through the openai SDK', () => {
     expect(stream.headers.get('x-switchyard-overhead-ms')).toBeNull()
   })
 
+  it('keeps idle client connections open for 65 s by default, longer than load balancers keep theirs', async () => {
+    const url = new URL(`${gw.baseURL}/models`)
+    const keepAlive = await new Promise<string | undefined>((resolve, reject) =>
+      http.get({ host: url.hostname, port: url.port, path: url.pathname, agent: new http.Agent({ keepAlive: true }) }, (res) => {
+        res.resume()
+        resolve(res.headers['keep-alive'])
+      }).on('error', reject),
+    )
+    expect(keepAlive).toBe('timeout=65')
+  })
+
   it('streams a long answer intact and in order to a client that stops reading for a while', async () => {
     const words = Array.from({ length: 4000 }, (_, i) => `word${i}`)
     up.next({ content: words.join(' ') + ' ' + 'z'.repeat(50_000) })
