@@ -65,7 +65,7 @@ describe('POST /v1/chat/completions through the openai SDK', () => {
     const keepAlive = await new Promise<string | undefined>((resolve, reject) =>
       http.get({ host: url.hostname, port: url.port, path: url.pathname, agent: new http.Agent({ keepAlive: true }) }, (res) => {
         res.resume()
-        resolve(res.headers['keep-alive'])
+        resolve(res.headers['keep-alive'] as string | undefined)
       }).on('error', reject),
     )
     expect(keepAlive).toBe('timeout=65')
