@@ -6,9 +6,11 @@
 // wrk when it is on PATH (apt-get install wrk): a Node load generator sharing core 0 tops out below the gateway.
 //
 // BENCH_BASELINE=<git ref> also runs that commit's gateway (same config, same core) in the same run, for
-// before/after figures that share the machine's state.
+// before/after figures that share the machine's state. BENCH_ROUNDS (3) repeats every target's phases in
+// interleaved rounds and reports medians [min–max]: on these shared machines one round of the same code, run as
+// baseline and as gateway, has differed by 30% in max throughput.
 //
-//   BENCH_SECONDS=10 BENCH_RATE=1000 BENCH_CHAIN=full BENCH_BASELINE=HEAD~5 npm run bench
+//   BENCH_SECONDS=10 BENCH_RATE=1000 BENCH_CHAIN=full BENCH_BASELINE=HEAD~5 BENCH_ROUNDS=3 npm run bench
 import type { ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
@@ -20,13 +22,28 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10)
 const rate = Number(process.env.BENCH_RATE ?? 1000)
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64)
 const streamConcurrency = Number(process.env.BENCH_STREAM_CONCURRENCY ?? 16)
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3)
 const chain = (process.env.BENCH_CHAIN ?? 'full') as 'bare' | 'full'
 const baselineRef = process.env.BENCH_BASELINE
 pinSelfToCore0()
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-')
 const signed = (n: number) => `${n >= 0 ? '+' : ''}${fmt(n)}`
-const row = (name: string, s: Summary) => `${name.padEnd(34)} ${String(Math.round(s.rps)).padStart(8)} ${fmt(s.p50).padStart(8)} ${fmt(s.p99).padStart(8)} ${String(s.errors).padStart(6)}${s.errors ? ` ${Object.entries(s.errorKinds).map(([k, n]) => `${k} ×${n}`).join(', ')}` : ''}`
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+const spread = (xs: number[], f = fmt) => (xs.length > 1 ? ` [${f(Math.min(...xs))}–${f(Math.max(...xs))}]` : '')
+const errorText = (runs: Summary[]) => {
+  const kinds: Record<string, number> = {}
+  for (const r of runs) for (const [k, n] of Object.entries(r.errorKinds)) kinds[k] = (kinds[k] ?? 0) + n
+  return Object.entries(kinds).map(([k, n]) => ` ${k} ×${n}`).join(',')
+}
+const row = (name: string, runs: Summary[]) => {
+  const p99 = runs.map((r) => r.p99)
+  return `${name.padEnd(34)} ${String(Math.round(median(runs.map((r) => r.rps)))).padStart(8)} ${fmt(median(runs.map((r) => r.p50))).padStart(8)} ${fmt(median(p99)).padStart(8)} ${spread(p99).padEnd(18)} ${String(runs.reduce((n, r) => n + r.errors, 0)).padStart(6)}${errorText(runs)}`
+}
 
 const stack = await startBenchStack(chain)
 const { upstreamPort, gatewayUrl, gateway } = stack
@@ -43,22 +60,25 @@ const targets: Array<[string, Target, ChildProcess | undefined]> = [
 ]
 const closedLoop = hasWrk ? wrkThroughput : maxThroughput
 
-const results: Record<string, Summary> = {}
-const cpuPerRequestUs: Record<string, number> = {}
+const results: Record<string, Summary[]> = {}
+const cpuPerRequestUs: Record<string, number[]> = {}
+const record = <T>(into: Record<string, T[]>, key: string, value: T) => (into[key] ??= []).push(value)
 const peakRss: Record<string, number> = { gateway: 0, baseline: 0 }
 const sampler = setInterval(() => {
   peakRss.gateway = Math.max(peakRss.gateway!, rssMb(gateway.pid!))
   if (baseline) peakRss.baseline = Math.max(peakRss.baseline!, rssMb(baseline.proc.pid!))
 }, 250)
 try {
-  for (const [name, t, proc] of targets) {
-    // Warm up (JIT, pools, anything loaded on first use) before anything is recorded.
-    await closedLoop(t, connections, 3, 0)
-    const cpuBefore = proc ? cpuSeconds(proc.pid!) : 0
-    results[`${name} fixed ${rate}/s`] = await fixedRate(t, rate, seconds, 0)
-    if (proc) cpuPerRequestUs[name] = ((cpuSeconds(proc.pid!) - cpuBefore) * 1e6) / (rate * seconds)
-    results[`${name} max ${connections} conns`] = await closedLoop(t, connections, seconds)
-    results[`${name} stream TTFB ${streamConcurrency} conc`] = await streamTtfb(t, streamConcurrency, seconds)
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, t, proc] of targets) {
+      // Warm up (JIT, pools, anything loaded on first use) before anything is recorded.
+      await closedLoop(t, connections, 3, 0)
+      const cpuBefore = proc ? cpuSeconds(proc.pid!) : 0
+      record(results, `${name} fixed ${rate}/s`, await fixedRate(t, rate, seconds, 0))
+      if (proc) record(cpuPerRequestUs, name, ((cpuSeconds(proc.pid!) - cpuBefore) * 1e6) / (rate * seconds))
+      record(results, `${name} max ${connections} conns`, await closedLoop(t, connections, seconds))
+      record(results, `${name} stream TTFB ${streamConcurrency} conc`, await streamTtfb(t, streamConcurrency, seconds))
+    }
   }
 } finally {
   clearInterval(sampler)
@@ -72,38 +92,46 @@ const out = (line = '') => {
   console.log(line)
   lines.push(line)
 }
-out(`Switchyard bench: chain=${chain}, ${seconds}s per phase, gateway on core 1, upstream + load on core 0 (${cores} cores); max throughput by ${hasWrk ? 'wrk' : 'a Node closed loop'}`)
+out(`Switchyard bench: chain=${chain}, ${seconds}s per phase, ${rounds} interleaved round${rounds === 1 ? '' : 's'} (medians [min–max]), gateway on core 1, upstream + load on core 0 (${cores} cores); max throughput by ${hasWrk ? 'wrk' : 'a Node closed loop'}`)
 out(`Run ${new Date().toISOString()}, Node ${process.version}, load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
 out()
-out(`${'phase'.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(6)}`)
-for (const [name, s] of Object.entries(results)) out(row(name, s))
+out(`${'phase'.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p99 range'.padEnd(18)} ${'errors'.padStart(6)}`)
+for (const [name, runs] of Object.entries(results)) out(row(name, runs))
 out()
-const maxRps = (name: string) => Math.round(results[`${name} max ${connections} conns`]!.rps)
+// Differences are taken within each round (the two ran minutes apart on the same machine), then the median.
+const diff = (a: string, b: string, phase: string, f: (s: Summary) => number) => {
+  const xs = results[`${a} ${phase}`]!
+  const ys = results[`${b} ${phase}`]!
+  return xs.map((x, i) => f(x) - f(ys[i]!))
+}
+const diffLine = (a: string, b: string, phase: string) => {
+  const p50 = diff(a, b, phase, (s) => s.p50)
+  const p99 = diff(a, b, phase, (s) => s.p99)
+  return `  ${phase.padEnd(28)} p50 ${signed(median(p50))} ms${spread(p50, signed)}   p99 ${signed(median(p99))} ms${spread(p99, signed)}`
+}
+const whole = (n: number) => String(Math.round(n))
+const maxRps = (name: string) => {
+  const rps = results[`${name} max ${connections} conns`]!.map((s) => s.rps)
+  return `${whole(median(rps))}${spread(rps, whole)}`
+}
+const cpu = (name: string) => `${whole(median(cpuPerRequestUs[name]!))} µs${spread(cpuPerRequestUs[name]!, whole)}`
 for (const [a, b, what] of [
   ['gateway', 'direct', 'overhead (gateway − direct)'],
   ['floor', 'direct', 'floor: Hono + undici alone (floor − direct)'],
   ['gateway', 'floor', "Switchyard's chain (gateway − floor)"],
 ] as const) {
   out(`${what}:`)
-  for (const phase of [`fixed ${rate}/s`, `stream TTFB ${streamConcurrency} conc`]) {
-    const x = results[`${a} ${phase}`]!
-    const y = results[`${b} ${phase}`]!
-    out(`  ${phase.padEnd(28)} p50 ${signed(x.p50 - y.p50)} ms   p99 ${signed(x.p99 - y.p99)} ms`)
-  }
+  for (const phase of [`fixed ${rate}/s`, `stream TTFB ${streamConcurrency} conc`]) out(diffLine(a, b, phase))
 }
 if (baseline) {
   out(`after − before (gateway − baseline ${baseline.sha}):`)
-  for (const phase of [`fixed ${rate}/s`, `stream TTFB ${streamConcurrency} conc`]) {
-    const x = results[`gateway ${phase}`]!
-    const y = results[`baseline ${phase}`]!
-    out(`  ${phase.padEnd(28)} p50 ${signed(x.p50 - y.p50)} ms   p99 ${signed(x.p99 - y.p99)} ms`)
-  }
+  for (const phase of [`fixed ${rate}/s`, `stream TTFB ${streamConcurrency} conc`]) out(diffLine('gateway', 'baseline', phase))
 }
 out(`max throughput: gateway ${maxRps('gateway')} req/s${baseline ? `, baseline ${maxRps('baseline')}` : ''}, floor ${maxRps('floor')}, direct ${maxRps('direct')}`)
-out(`CPU per request at ${rate}/s: gateway ${cpuPerRequestUs.gateway!.toFixed(0)} µs${baseline ? `, baseline ${cpuPerRequestUs.baseline!.toFixed(0)} µs` : ''}, floor ${cpuPerRequestUs.floor!.toFixed(0)} µs`)
+out(`CPU per request at ${rate}/s: gateway ${cpu('gateway')}${baseline ? `, baseline ${cpu('baseline')}` : ''}, floor ${cpu('floor')}`)
 out(`peak RSS: gateway ${peakRss.gateway!.toFixed(0)} MB${baseline ? `, baseline ${peakRss.baseline!.toFixed(0)} MB` : ''}`)
 writeFileSync(
   `docs/bench-${chain}.md`,
-  `# Gateway overhead (chain: ${chain})\n\nWritten by \`BENCH_CHAIN=${chain}${baselineRef ? ` BENCH_BASELINE=${baselineRef}` : ''} npm run bench\` (bench/run.ts); do not edit by hand. Targets and peers: README.md, "Benchmarks".\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`,
+  `# Gateway overhead (chain: ${chain})\n\nWritten by \`BENCH_CHAIN=${chain}${baselineRef ? ` BENCH_BASELINE=${baselineRef}` : ''}${rounds === 3 ? '' : ` BENCH_ROUNDS=${rounds}`} npm run bench\` (bench/run.ts); do not edit by hand. Targets and peers: README.md, "Benchmarks".\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`,
 )
 process.exit(0)
