@@ -14,7 +14,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
-import { fixedRate, hasWrk, maxThroughput, streamTtfb, wrkThroughput, type Summary, type Target } from './lib/load.js'
+import { fixedRate, hasWrk, maxThroughput, median, streamTtfb, wrkThroughput, type Summary, type Target } from './lib/load.js'
 import { benchHeaders } from './lib/bench-config.js'
 import { cores, cpuSeconds, pin, pinSelfToCore0, rssMb, start, startBaselineGateway, startBenchStack } from './lib/processes.js'
 
@@ -29,11 +29,6 @@ pinSelfToCore0()
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-')
 const signed = (n: number) => `${n >= 0 ? '+' : ''}${fmt(n)}`
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
 const spread = (xs: number[], f = fmt) => (xs.length > 1 ? ` [${f(Math.min(...xs))}–${f(Math.max(...xs))}]` : '')
 const errorText = (runs: Summary[]) => {
   const kinds: Record<string, number> = {}

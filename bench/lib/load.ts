@@ -12,6 +12,13 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
 }
 
+/** The median of repeated figures (rounds of one measurement). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
 export function summarize(latencies: number[], errors: number, seconds: number, errorKinds: Record<string, number> = {}): Summary {
   const s = [...latencies].sort((a, b) => a - b)
   return { count: s.length, errors, errorKinds, rps: s.length / seconds, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN }
