@@ -25,6 +25,13 @@ describe('person names from the tagger', () => {
     expect(names('I bought it from Miller Ltd on Tuesday.')).toEqual([])
     expect(names('There is a nice new Hungarian place downtown.')).toEqual([])
   })
+
+  it('does not take a host name, a band with a number or a firm before its line of business for a name', () => {
+    expect(names('Contact: jens.LakeOrbit@mail.de')).toEqual([])
+    expect(names('Blink-182 played the old songs, and Producer Mira Holt loved it.')).toEqual(['Mira Holt'])
+    expect(names('Garrison Investments is a design agency based in Leeds.')).toEqual([])
+    expect(names('Talk to Garrison Hale Consulting about the audit.')).toEqual([])
+  })
 })
 
 const places = compilePiiDetector({ entities: new Set(['PERSON', 'LOCATION']), minConfidence: 0.5, tagger: loadGuardrailModels().tagger })
@@ -34,4 +41,12 @@ describe('places from the tagger and its rules', () => {
     expect(found('France was wonderful last spring.')).toContain('LOCATION:France')
     expect(found('Last week Ms. Okonkwo flew to Trondheim for a meeting.')).toContain('LOCATION:Trondheim')
   })
+
+  it('reads a one-word German or Nordic street name as part of an address, not a name or a town', () => {
+    const withAddress = compilePiiDetector({ entities: new Set(['PERSON', 'LOCATION', 'STREET_ADDRESS']), minConfidence: 0.5, tagger: loadGuardrailModels().tagger })
+    const found = (text: string) => withAddress(text).map((d) => `${d.entity}:${text.slice(d.start, d.end)}`)
+    expect(found('Address:\nOttakringer Hauptstrasse 31 Mill Lane\n Suite 245\n Wels')).toContain('STREET_ADDRESS:Ottakringer Hauptstrasse')
+    expect(found('I moved to Kastanienallee 12, Berlin')).toEqual(['STREET_ADDRESS:Kastanienallee', 'LOCATION:Berlin'])
+  })
+
 })

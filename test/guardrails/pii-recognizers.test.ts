@@ -53,6 +53,12 @@ describe('pattern recognizers', () => {
     expect(found('my phone is 668 5702', 'PHONE_NUMBER')).toEqual(['668 5702'])
   })
 
+  it('takes a short number right before a street name for a house number, not a phone number', () => {
+    expect(found('please update my new address is 224 4966 Bond Street, Suite 413', 'PHONE_NUMBER')).toEqual([])
+    expect(found('new address: 224 4966 Bond Street, Suite 413, Warwick. For the key, call 668 5702', 'PHONE_NUMBER')).toEqual(['668 5702'])
+    expect(found('reach me on (415) 555-2671 Main Street office', 'PHONE_NUMBER')).toEqual(['(415) 555-2671'])
+  })
+
   it('finds secrets and the credentials in URLs', () => {
     const text = 'key sk-proj-abcdefghijklmnopqrstuvwx123 and AKIAIOSFODNN7EXAMPLE and ghp_' + 'a'.repeat(36)
     expect(found(text, 'SECRET')).toHaveLength(3)

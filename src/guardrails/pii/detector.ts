@@ -1,6 +1,6 @@
 import { compileContext, type ContextScorer } from './context.js'
 import type { Detection, EntityType, Recognizer } from './entity-types.js'
-import { COUNTRIES } from './ner/gazetteer.js'
+import { COUNTRIES, STREET_TYPES } from './ner/gazetteer.js'
 import { COUNTRY_PAIRS } from './ner/rules.js'
 import { findNamedEntities } from './ner/tagger.js'
 import type { TaggerModel } from './ner/tagger-model.js'
@@ -53,8 +53,16 @@ function taggerFindings(tagger: TaggerModel, text: string, entities: ReadonlySet
       if (words === null) continue
       const lower = words.map((w) => w.toLowerCase().replace(/['’]s$/, ''))
       if (lower.every((w) => FUNCTION_WORDS.has(w) || NOT_A_NAME.has(w))) continue
-      // "Miller Ltd", "Abt Associates": an organisation, whatever its first word.
-      if (ORG_SUFFIXES.has(lower[lower.length - 1] as string)) continue
+      // "Miller Ltd", "Abt Associates", "Russell Investments is …": an organisation, whatever its first word.
+      // The next word counts only capitalised: "add Laila Hansen as guardian" is a person.
+      const after = NEXT_WORD.exec(text.slice(d.end, d.end + 24))?.[1]
+      if (ORG_SUFFIXES.has(lower[lower.length - 1] as string) || (after !== undefined && /^\p{Lu}/u.test(after) && ORG_SUFFIXES.has(after.toLowerCase()))) continue
+      // "https://www.UEarly.se/", "Blink-182": a host name or a product's, not a person's or a place's.
+      if (inUrlOrEmail(text, d) || /^-\d/.test(text.slice(d.end, d.end + 2))) continue
+      if (STREET_COMPOUND.test(lower[lower.length - 1] as string)) {
+        if (entities.has('STREET_ADDRESS')) kept.push({ ...d, entity: 'STREET_ADDRESS' })
+        continue
+      }
     }
     if (d.entity === 'PERSON') {
       const lower = (text.slice(d.start, d.end).match(SPAN_WORD) ?? []).map((w) => w.toLowerCase())
@@ -89,13 +97,14 @@ italian portuguese czech slovak polish hungarian croatian serbian slovenian gree
 estonian latvian lithuanian russian ukrainian romanian bulgarian irish scottish welsh british american canadian mexican brazilian
 chinese japanese korean indian thai vietnamese arab arabic persian african european asian australian swiss austrian belgian atm iban nato`.split(/\s+/),
 )
-/** Street-type words that are not also common family names or titles (unlike "Hill", "Park", "Dr"). */
-const STREET_TYPES = new Set(
-  `street st road rd avenue ave boulevard blvd lane ln drive terrace highway hwy parkway pkwy crescent alley plaza strasse straße gasse weg
-vej gade gatan gata vägen utca ulica ul straat laan rue via calle avenida rua loop`.split(/\s+/),
-)
 /** Last words that make a name an organisation's. */
-const ORG_SUFFIXES = new Set(['ltd', 'llc', 'inc', 'corp', 'corporation', 'co', 'gmbh', 'plc', 'associates', 'group', 'incorporated', 'company', 'limited', 'sa', 'ag', 'llp', 'bv', 'oy', 'ab', 'as'])
+const ORG_SUFFIXES = new Set(
+  `ltd llc inc corp corporation co gmbh plc associates group incorporated company limited sa ag llp bv oy ab as investments
+consulting agency ratings partners holdings capital ventures industries enterprises technologies solutions systems labs
+analytics tv`.split(/\s+/),
+)
+/** German, Dutch and Nordic street names are one word: "Bundesstrasse", "Storgatan", "Kirkevej". */
+const STREET_COMPOUND = /\p{L}{3}(?:strasse|straße|gasse|allee|platz|straat|gatan|vägen|vej|gade)$/u
 
 /**
  * Words that are never a person's name on their own: pronouns, question words, articles, conjunctions,
@@ -121,6 +130,14 @@ function onlyFunctionWords(text: string, d: Detection): boolean {
   const words = text.slice(d.start, d.end).match(SPAN_WORD)
   return words !== null && words.every((w) => FUNCTION_WORDS.has(w.toLowerCase()))
 }
+
+/** Whether the finding is part of a URL, host name or e-mail address (the whitespace-delimited token around it). */
+function inUrlOrEmail(text: string, d: Detection): boolean {
+  const token = text.slice(d.start - (WORD_BEFORE.exec(text.slice(Math.max(0, d.start - 64), d.start))?.[0].length ?? 0), d.end + (WORD_AFTER.exec(text.slice(d.end, d.end + 64))?.[0].length ?? 0))
+  return /:\/\/|^www\.|@|\.[a-z]{2,6}(?:\/|$)/i.test(token)
+}
+const WORD_BEFORE = /\S*$/
+const WORD_AFTER = /^\S*/
 
 function placeholderSpans(text: string): Array<[number, number]> {
   if (!text.includes('<')) return []

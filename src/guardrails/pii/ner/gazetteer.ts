@@ -1,5 +1,5 @@
-// Small closed word lists the tagger uses as features (never as the only evidence): countries and
-// large regions, street-type words, and honorifics. Lowercase.
+// Small closed word lists: countries and large regions, street-type words and honorifics, which the tagger
+// uses as features (never as the only evidence), and the street types the rules after it rely on. Lowercase.
 
 export const COUNTRIES = new Set(
   `afghanistan albania algeria andorra angola argentina armenia australia austria azerbaijan bahamas bahrain bangladesh
@@ -22,6 +22,12 @@ export const STREET_WORDS = new Set(
 pkwy crescent close circle cir trail alley plaza row hill gardens mews walk bridge port park grove view ridge loop pike
 apt apartment suite ste unit floor box po pmb psc fpo apo dpo rue via calle avenida rua strasse straße gasse weg platz
 allee vej gade gatan gata vägen tie katu utca ulica ul straat laan plein chaussée chemin corso viale piazza carrera`.split(/\s+/),
+)
+
+/** Street-type words that are not also common family names or titles (unlike "Hill", "Park", "Dr"). */
+export const STREET_TYPES = new Set(
+  `street st road rd avenue ave boulevard blvd lane ln drive terrace highway hwy parkway pkwy crescent alley plaza strasse straße gasse weg
+vej gade gatan gata vägen utca ulica ul straat laan rue via calle avenida rua loop`.split(/\s+/),
 )
 
 export const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'sir', 'madam', 'herr', 'frau', 'mme', 'mlle', 'sr', 'sra', 'dear'])

@@ -1,11 +1,14 @@
 import { type CountryCode, Metadata, parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import type { Detection, Recognizer } from '../entity-types.js'
+import { STREET_TYPES } from '../ner/gazetteer.js'
 
 // A run of digits with the usual separators, an optional +country code and extension. The full
 // metadata (`/max`) is used because its validity check knows each country's real number ranges.
 const CANDIDATE = /(?<![\w+@/.:-])\+?\(?\d[\d ().\u00a0-]{5,24}\d(?:\s?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w@]|[-.:]\d)/g
 // ISO dates and times are digit runs with separators too.
 const DATE_LIKE = /^\d{4}-\d{1,2}-\d{1,2}|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$/
+// The first three words after a number, on its line: a street type among them makes it a house number ("224 4966 Bond Street").
+const STREET_AFTER = /^([ \t]+[\p{L}\p{M}'’.-]+){1,3}/u
 // National formats are tried in this order; the first country where the number is valid wins.
 const NATIONAL_REGIONS: CountryCode[] = ['US', 'GB', 'DE', 'FR', 'IT', 'ES', 'NL', 'BE', 'CH', 'AT', 'AU', 'BR', 'IN', 'IE', 'ZA', 'SE', 'DK', 'NO', 'PL']
 
@@ -47,7 +50,7 @@ function digitCount(s: string): number {
   return n
 }
 
-function phoneScore(candidate: string): number | undefined {
+function phoneScore(candidate: string, after: string): number | undefined {
   if (candidate.startsWith('+')) {
     // "+41 (0)44 …": the national trunk prefix written in brackets is not dialled internationally.
     const parsed = parsePhoneNumberFromString(candidate.replace(/^(\+\d{1,3})\s*\(0\)/, '$1'))
@@ -60,10 +63,16 @@ function phoneScore(candidate: string): number | undefined {
   const region = REGION_FILTERS.find((f) => (digits === undefined || mayBeValidIn(f, digits)) && parsePhoneNumberFromString(candidate, f.region)?.isValid())?.region
   if (region === undefined) return undefined
   // A bare run of up to nine digits is more often an order, account or reference number, and a short one
-  // that ends in a group of one or two digits ("73111 31": a postcode, then a house number) is more often
-  // part of an address: they need context.
-  if (/^\d{7,9}$/.test(candidate) || (digitCount(candidate) <= 9 && /[ \u00a0]\d{1,2}$/.test(candidate))) return 0.3
+  // that ends in a group of one or two digits ("73111 31": a postcode, then a house number) or comes right
+  // before a street name is more often part of an address: they need context.
+  const short = digitCount(candidate) <= 9
+  if (/^\d{7,9}$/.test(candidate) || (short && /[ \u00a0]\d{1,2}$/.test(candidate)) || (short && beforeStreet(after))) return 0.3
   return region === 'US' ? 0.6 : 0.5
+}
+
+function beforeStreet(after: string): boolean {
+  const words = STREET_AFTER.exec(after)?.[0].match(/[\p{L}\p{M}]+/gu) ?? []
+  return words.some((w) => STREET_TYPES.has(w.toLowerCase()))
 }
 
 export const phoneRecognizer: Recognizer = {
@@ -80,7 +89,7 @@ export const phoneRecognizer: Recognizer = {
       value = value.replace(/[\s(.-]+$/, '')
       const digits = digitCount(value)
       if (digits < 7 || digits > 15 + 6 || DATE_LIKE.test(value)) continue
-      const score = phoneScore(value)
+      const score = phoneScore(value, text.slice(start + value.length, start + value.length + 48))
       if (score !== undefined) out.push({ entity: 'PHONE_NUMBER', start, end: start + value.length, score, recognizer: 'phone' })
     }
     return out
