@@ -28,6 +28,8 @@ describe('person names from the tagger', () => {
 
   it('does not take a host name, a band with a number or a firm before its line of business for a name', () => {
     expect(names('Contact: jens.LakeOrbit@mail.de')).toEqual([])
+    expect(names('What is Kaufmich.com?')).toEqual([])
+    expect(names('Mr.Smith called.')).toEqual(['Smith'])
     expect(names('Blink-182 played the old songs, and Producer Mira Holt loved it.')).toEqual(['Mira Holt'])
     expect(names('Garrison Investments is a design agency based in Leeds.')).toEqual([])
     expect(names('Talk to Garrison Hale Consulting about the audit.')).toEqual([])

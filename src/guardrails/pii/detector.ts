@@ -134,7 +134,7 @@ function onlyFunctionWords(text: string, d: Detection): boolean {
 /** Whether the finding is part of a URL, host name or e-mail address (the whitespace-delimited token around it). */
 function inUrlOrEmail(text: string, d: Detection): boolean {
   const token = text.slice(d.start - (WORD_BEFORE.exec(text.slice(Math.max(0, d.start - 64), d.start))?.[0].length ?? 0), d.end + (WORD_AFTER.exec(text.slice(d.end, d.end + 64))?.[0].length ?? 0))
-  return /:\/\/|^www\.|@|\.[a-z]{2,6}(?:\/|$)/i.test(token)
+  return /:\/\/|^www\.|@|\.[a-z]{2,6}(?:[/?#:]|\p{P}*$)/u.test(token)
 }
 const WORD_BEFORE = /\S*$/
 const WORD_AFTER = /^\S*/
