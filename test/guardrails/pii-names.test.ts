@@ -44,6 +44,15 @@ describe('places from the tagger and its rules', () => {
     expect(found('Last week Ms. Okonkwo flew to Trondheim for a meeting.')).toContain('LOCATION:Trondheim')
   })
 
+  it('keeps the town after the one comma of a one-line address apart, as LOCATION, when LOCATION is on', () => {
+    const all = compilePiiDetector({ entities: new Set(['STREET_ADDRESS', 'LOCATION']), minConfidence: 0.5, tagger: loadGuardrailModels().tagger })
+    const addressOnly = compilePiiDetector({ entities: new Set(['STREET_ADDRESS']), minConfidence: 0.5, tagger: loadGuardrailModels().tagger })
+    const found = (detect: typeof all, text: string) => detect(text).map((d) => `${d.entity}:${text.slice(d.start, d.end)}`)
+    expect(found(all, 'Send it to 12 Mill Lane, Leeds')).toEqual(['STREET_ADDRESS:12 Mill Lane', 'LOCATION:Leeds'])
+    expect(found(addressOnly, 'Send it to 12 Mill Lane, Leeds')).toEqual(['STREET_ADDRESS:12 Mill Lane, Leeds'])
+    expect(found(all, 'Ship to 44 Elm Road, Bristol, United Kingdom')).toEqual(['STREET_ADDRESS:44 Elm Road, Bristol, United Kingdom'])
+  })
+
   it('reads a one-word German or Nordic street name as part of an address, not a name or a town', () => {
     const withAddress = compilePiiDetector({ entities: new Set(['PERSON', 'LOCATION', 'STREET_ADDRESS']), minConfidence: 0.5, tagger: loadGuardrailModels().tagger })
     const found = (text: string) => withAddress(text).map((d) => `${d.entity}:${text.slice(d.start, d.end)}`)
