@@ -14,7 +14,7 @@ import { GuardrailPolicies } from '../src/guardrails/policy.js'
 import { compilePiiDetector } from '../src/guardrails/pii/detector.js'
 import { ENTITY_TYPES, type EntityType } from '../src/guardrails/pii/entity-types.js'
 import type { ChatRequest } from '../src/providers/types.js'
-import { type InjectionExample, loadInjectionSplit, loadPiiSplit, repoRoot } from './guardrails-data.js'
+import { type InjectionExample, loadInjectionSplit, loadPiiSplit, questions, repoRoot } from './guardrails-data.js'
 import { countSpans, scores } from './pii-metrics.js'
 import { TRAIN_QUESTIONS } from './train-injection.js'
 
@@ -67,6 +67,44 @@ out()
 out('Entity types the gateway detects but this data set does not label (URL_CREDENTIALS, SECRET, DATE_OF_BIRTH) are covered by')
 out('unit tests (test/guardrails/pii-recognizers.test.ts), not measured here. Small held-out counts (IP, SSN, e-mail) mean one')
 out('miss moves recall by 10–15 points.')
+out()
+
+// Over-redaction on everyday text, which the synthetic set (every text full of PII) cannot show.
+const ORDINARY_QUESTIONS = 6000
+const ordinary = questions('similarity/qqp_sample.jsonl', ORDINARY_QUESTIONS)
+const perEntity = new Map<string, { findings: number; texts: number }>()
+const strings = new Map<string, Map<string, number>>()
+for (const q of ordinary) {
+  const found = detect(q)
+  for (const entity of new Set(found.map((d) => d.entity))) {
+    const e = perEntity.get(entity) ?? { findings: 0, texts: 0 }
+    e.texts++
+    e.findings += found.filter((d) => d.entity === entity).length
+    perEntity.set(entity, e)
+  }
+  for (const d of found) {
+    const counts = strings.get(d.entity) ?? strings.set(d.entity, new Map()).get(d.entity)!
+    const value = q.slice(d.start, d.end).replace(/\s+/g, ' ')
+    counts.set(value, (counts.get(value) ?? 0) + 1)
+  }
+}
+out('### On everyday text (no labels)')
+out()
+out(`The first ${ordinary.length.toLocaleString('en')} questions of \`similarity/qqp_sample.jsonl\` (Quora; nothing here was trained on them, and they`)
+out('carry no PII labels, so this counts findings rather than errors): how often ordinary messages would have text redacted.')
+out()
+out('| entity | findings | questions with one | share of questions | most frequent |')
+out('| --- | ---: | ---: | ---: | --- |')
+for (const [entity, e] of [...perEntity].sort((a, b) => b[1].texts - a[1].texts)) {
+  const top = [...(strings.get(entity) ?? [])].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 8)
+  out(`| ${entity} | ${e.findings} | ${e.texts} | ${pct(e.texts / ordinary.length)} | ${top.map(([v, n]) => `${v.replace(/\|/g, '\\|')} (${n})`).join(', ')} |`)
+}
+out()
+out('Most PERSON and LOCATION findings here are real names and places (public figures, countries); the few STREET_ADDRESS')
+out('findings are not addresses (before the address-shape filter in src/guardrails/pii/detector.ts there were 133, mostly "C++",')
+out('"Quora" and exam names with a year). A redacted name or place reaches the model as a placeholder (the caller')
+out('still gets the value back with `restore_output`), which can weaken answers about public figures and places: the example')
+out('policy logs PERSON instead of redacting it.')
 out()
 
 // ---------------- injection ----------------

@@ -125,7 +125,7 @@ function prose(): string[] {
 }
 
 /** Distinct question texts of a QQP file, in file order, at most `limit`. */
-function questions(relative: string, limit: number): string[] {
+export function questions(relative: string, limit: number): string[] {
   const out: string[] = []
   for (const r of readJsonl<{ question1: string; question2: string }>(relative)) {
     for (const q of [r.question1, r.question2]) if (typeof q === 'string' && q.trim() !== '') out.push(q)

@@ -44,6 +44,15 @@ describe('places from the tagger and its rules', () => {
     expect(found('Last week Ms. Okonkwo flew to Trondheim for a meeting.')).toContain('LOCATION:Trondheim')
   })
 
+  it('takes only what looks like an address for one: not a programming language, a site or an exam and its year', () => {
+    const addresses = compilePiiDetector({ entities: new Set(['PERSON', 'STREET_ADDRESS']), minConfidence: 0.5, tagger: loadGuardrailModels().tagger })
+    const found = (text: string) => addresses(text).filter((d) => d.entity === 'STREET_ADDRESS').map((d) => text.slice(d.start, d.end))
+    for (const text of ['What are the functions of preprocessor directives in C++?', 'How to start preparing for UPSC 2018?', 'Why are people on Quora so obsessed with IQ?'])
+      expect(found(text)).toEqual([])
+    expect(found('We played early shows on Marten Hollow Street last year.')).toEqual(['Marten Hollow'])
+    expect(found('Ship it to:\n44 Elm Road\n Apt. 3\n Bristol\n BS1 4DJ')).toEqual(['44 Elm Road\n Apt. 3\n Bristol\n BS1 4DJ'])
+  })
+
   it('keeps the town after the one comma of a one-line address apart, as LOCATION, when LOCATION is on', () => {
     const all = compilePiiDetector({ entities: new Set(['STREET_ADDRESS', 'LOCATION']), minConfidence: 0.5, tagger: loadGuardrailModels().tagger })
     const addressOnly = compilePiiDetector({ entities: new Set(['STREET_ADDRESS']), minConfidence: 0.5, tagger: loadGuardrailModels().tagger })

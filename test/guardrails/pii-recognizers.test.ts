@@ -46,6 +46,7 @@ describe('pattern recognizers', () => {
     expect(found('call me at +41 44 668 18 00 tomorrow', 'PHONE_NUMBER')).toEqual(['+41 44 668 18 00'])
     expect(found('phone: (415) 555-2671', 'PHONE_NUMBER')).toEqual(['(415) 555-2671'])
     expect(found('order 1234567 shipped', 'PHONE_NUMBER')).toEqual([])
+    expect(found('Who was president from 2001 - 2010?', 'PHONE_NUMBER')).toEqual([])
   })
 
   it('does not take a postcode and house number for a phone number, but still finds a short number after a context word', () => {

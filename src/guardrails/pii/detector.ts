@@ -1,6 +1,6 @@
 import { compileContext, type ContextScorer } from './context.js'
 import type { Detection, EntityType, Recognizer } from './entity-types.js'
-import { COUNTRIES, STREET_TYPES } from './ner/gazetteer.js'
+import { COUNTRIES, STREET_TYPES, STREET_WORDS } from './ner/gazetteer.js'
 import { COUNTRY_PAIRS } from './ner/rules.js'
 import { findNamedEntities } from './ner/tagger.js'
 import type { TaggerModel } from './ner/tagger-model.js'
@@ -37,17 +37,18 @@ export function compilePiiDetector(opts: { entities: ReadonlySet<EntityType>; mi
 }
 
 /**
- * A name or place has letters; an address part may be bare digits (a postcode, a house number) only
- * next to an address part that has letters. A lone number is some other entity's, or none.
+ * A name or place has letters. An address part is kept when it looks like one (a street word, or a
+ * number beside a name: "Harjukuja 54") or lies next to a part that does: a bare postcode, a town line.
+ * Alone, "C++", "Quora" or "UPSC 2018" is not an address, whatever the tagger says.
  */
 function taggerFindings(tagger: TaggerModel, text: string, entities: ReadonlySet<EntityType>, minConfidence: number): Detection[] {
   const all = findNamedEntities(tagger, text).filter((d) => entities.has(d.entity) && d.score >= minConfidence)
   const hasLetters = (d: Detection) => /\p{L}/u.test(text.slice(d.start, d.end))
-  const lettered = all.filter(hasLetters)
-  const nearAddress = (d: Detection) => lettered.some((a) => a.entity === 'STREET_ADDRESS' && a.start - d.end < 40 && d.start - a.end < 40)
+  const addressLike = all.filter((d) => d.entity === 'STREET_ADDRESS' && looksLikeAddress(text, d))
+  const nearAddress = (d: Detection) => addressLike.some((a) => a.start - d.end < 40 && d.start - a.end < 40)
   const kept: Detection[] = []
   for (const d of all) {
-    if (!(hasLetters(d) || (d.entity === 'STREET_ADDRESS' && nearAddress(d)))) continue
+    if (d.entity === 'STREET_ADDRESS' ? !nearAddress(d) : !hasLetters(d)) continue
     if (d.entity === 'PERSON' || d.entity === 'LOCATION') {
       const words = text.slice(d.start, d.end).match(SPAN_WORD)
       if (words === null) continue
@@ -95,6 +96,16 @@ function taggerFindings(tagger: TaggerModel, text: string, entities: ReadonlySet
     kept.push(d)
   }
   return kept
+}
+
+/** A street word in it or right after it ("on Isaac Lodge Street"), or a number that is not a year beside a word of four letters or more. */
+function looksLikeAddress(text: string, d: Detection): boolean {
+  const span = text.slice(d.start, d.end)
+  const words = span.match(SPAN_WORD) ?? []
+  const after = NEXT_WORD.exec(text.slice(d.end, d.end + 24))?.[1]
+  if ([...words, after ?? ''].some((w) => STREET_WORDS.has(w.toLowerCase()))) return true
+  const numbers = span.match(/\d+/g)
+  return numbers !== null && !numbers.every((n) => /^(?:19|20)\d\d$/.test(n)) && /\p{L}{4}/u.test(span)
 }
 
 /**

@@ -5,8 +5,8 @@ import { STREET_TYPES } from '../ner/gazetteer.js'
 // A run of digits with the usual separators, an optional +country code and extension. The full
 // metadata (`/max`) is used because its validity check knows each country's real number ranges.
 const CANDIDATE = /(?<![\w+@/.:-])\+?\(?\d[\d ().\u00a0-]{5,24}\d(?:\s?(?:x|ext\.?|#)\s?\d{1,6})?(?![\w@]|[-.:]\d)/g
-// ISO dates and times are digit runs with separators too.
-const DATE_LIKE = /^\d{4}-\d{1,2}-\d{1,2}|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$/
+// ISO dates and times are digit runs with separators too, and so are ranges of years ("2001 - 2010").
+const DATE_LIKE = /^\d{4}-\d{1,2}-\d{1,2}|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$|^(?:19|20)\d\d[ \u00a0]*[-/][ \u00a0]*(?:19|20)\d\d$/
 // The first three words after a number, on its line: a street type among them makes it a house number ("224 4966 Bond Street").
 const STREET_AFTER = /^([ \t]+[\p{L}\p{M}'’.-]+){1,3}/u
 // National formats are tried in this order; the first country where the number is valid wins.
