@@ -24,6 +24,8 @@ describe('person names from the tagger', () => {
   it('does not take organisations, days or nationalities for names', () => {
     expect(names('I bought it from Miller Ltd on Tuesday.')).toEqual([])
     expect(names('There is a nice new Hungarian place downtown.')).toEqual([])
+    expect(names('Why is Islam growing so fast?')).toEqual([])
+    expect(names('Why do some Chinese and Japanese dislike Koreans？I see many people scorn Koreans.')).toEqual([])
   })
 
   it('does not take a host name, a band with a number or a firm before its line of business for a name', () => {
@@ -51,6 +53,13 @@ describe('places from the tagger and its rules', () => {
       expect(found(text)).toEqual([])
     expect(found('We played early shows on Marten Hollow Street last year.')).toEqual(['Marten Hollow'])
     expect(found('Ship it to:\n44 Elm Road\n Apt. 3\n Bristol\n BS1 4DJ')).toEqual(['44 Elm Road\n Apt. 3\n Bristol\n BS1 4DJ'])
+  })
+
+  it('takes a short acronym for a place only in an address or after a preposition of place', () => {
+    const found = (text: string) => places(text).map((d) => `${d.entity}:${text.slice(d.start, d.end)}`)
+    expect(found('How do I prepare for GATE?')).toEqual([])
+    expect(found('Why did NASA stop the shuttle?')).toEqual([])
+    expect(found('He grew up in LUND and moved on.')).toEqual(['LOCATION:LUND'])
   })
 
   it('keeps the town after the one comma of a one-line address apart, as LOCATION, when LOCATION is on', () => {

@@ -53,7 +53,12 @@ function taggerFindings(tagger: TaggerModel, text: string, entities: ReadonlySet
       const words = text.slice(d.start, d.end).match(SPAN_WORD)
       if (words === null) continue
       const lower = words.map((w) => w.toLowerCase().replace(/['’]s$/, ''))
-      if (lower.every((w) => FUNCTION_WORDS.has(w) || NOT_A_NAME.has(w))) continue
+      // "Koreans", "Sunnis": a people's plural is not a name either.
+      if (lower.every((w) => FUNCTION_WORDS.has(w) || NOT_A_NAME.has(w) || (w.endsWith('s') && NOT_A_NAME.has(w.slice(0, -1))))) continue
+      // "GATE", "NASA": a short acronym is an exam or an agency, not a person or a town, unless it is in an
+      // address (near one, or before a postcode or a country: "NO 9100", "EBEN⏎Austria") or where one arrives
+      // or lives ("grew up in SUND").
+      if (words.length === 1 && /^\p{Lu}{2,4}$/u.test(words[0] as string) && !COUNTRIES.has(lower[0] as string) && !inAddressOrPlaceFrame(text, d, nearAddress(d))) continue
       // "Miller Ltd", "Abt Associates", "Russell Investments is …": an organisation, whatever its first word.
       // The next word counts only capitalised: "add Laila Hansen as guardian" is a person.
       const after = NEXT_WORD.exec(text.slice(d.end, d.end + 24))?.[1]
@@ -98,6 +103,12 @@ function taggerFindings(tagger: TaggerModel, text: string, entities: ReadonlySet
   return kept
 }
 
+function inAddressOrPlaceFrame(text: string, d: Detection, nearAddress: boolean): boolean {
+  if (nearAddress || PLACE_PREPOSITION.test(text.slice(Math.max(0, d.start - 8), d.start))) return true
+  const next = /^[\s,]*(\d{3,}|[\p{L}\p{M}]+)/u.exec(text.slice(d.end, d.end + 24))?.[1]
+  return next !== undefined && (/^\d/.test(next) || COUNTRIES.has(next.toLowerCase()))
+}
+
 /** A street word in it or right after it ("on Isaac Lodge Street"), or a number that is not a year beside a word of four letters or more. */
 function looksLikeAddress(text: string, d: Detection): boolean {
   const span = text.slice(d.start, d.end)
@@ -125,12 +136,15 @@ function trailingTown(text: string, d: Detection): { comma: number; start: numbe
 /** After the comma: spaces, then one to three words of letters, then only punctuation. */
 const TOWN_AFTER_COMMA = /^(\s*)(\p{L}[\p{L}\p{M}'’.-]*(?:[ \t]+\p{L}[\p{L}\p{M}'’.-]*){0,2}?)[\s\p{P}]*$/u
 
-/** Days and nationality words: capitalised, often sentence-initial, never a person's name. */
+/** Days, nationality and religion words: capitalised, often sentence-initial, never a person's name or a place. */
 const NOT_A_NAME = new Set(
   `monday tuesday wednesday thursday friday saturday sunday there here maybe today tomorrow yesterday english french german dutch spanish
 italian portuguese czech slovak polish hungarian croatian serbian slovenian greek turkish swedish danish norwegian finnish icelandic
 estonian latvian lithuanian russian ukrainian romanian bulgarian irish scottish welsh british american canadian mexican brazilian
-chinese japanese korean indian thai vietnamese arab arabic persian african european asian australian swiss austrian belgian atm iban nato`.split(/\s+/),
+chinese japanese korean indian thai vietnamese arab arabic persian african european asian australian swiss austrian belgian atm iban nato
+pakistani bangladeshi nepali israeli egyptian nigerian kenyan filipino indonesian malaysian iranian iraqi afghan syrian
+islam islamic muslim hindu hinduism sikh sikhism buddhism buddhist jain jainism judaism jew jewish shia sunni catholic catholicism
+protestant atheism atheist`.split(/\s+/),
 )
 /** Last words that make a name an organisation's. */
 const ORG_SUFFIXES = new Set(
@@ -153,6 +167,8 @@ email e-mail tel fax mobile cell address name date`.split(/\s+/),
 )
 /** Text right before a place: a verb of travel or residence and its preposition. */
 const TRAVEL_FRAME = /\b(?:(?:flew|flown|fly|flying|travel(?:l?ed|l?ing)?|moved|moving|arrived|arriving|drove|driving|relocated|born|based|originally)\s+(?:to|from|in|into|at)|(?:I am|I'm|I’m|we are|we're|live|lives|living)\s+in|\b(?:city|town|village)(?:\s+of)?)\s+$/i
+/** A preposition of place right before a span. */
+const PLACE_PREPOSITION = /\b(?:in|at|to|from|near)\s+$/i
 /** Text right before an employer's name. */
 const EMPLOYER_FRAME = /\b(?:work|works|worked|working|employed)\s+(?:for|at|by)\s+$/i
 /** A house number right after a name, then the end of the phrase ("Hammarvägen 15", "Rúa do Paseo 46?"). */
