@@ -19,6 +19,7 @@ describe('person names from the tagger', () => {
     expect(names('Yesterday Mr. Bartholomew Quist called about the invoice.')).toContain('Bartholomew Quist')
     expect(names('Hi Freddy, thanks for the quick reply.').join(' ')).toContain('Freddy')
     expect(names('my name is anneliese and i need help').join(' ')).toContain('anneliese')
+    expect(names('They named her Ilvasse last spring.')).toEqual(['Ilvasse'])
   })
 
   it('does not take organisations, days or nationalities for names', () => {

@@ -10,7 +10,7 @@ import type { Token } from './tokenize.js'
  * models/pii-tagger/PROVENANCE.md), never from the held-out texts.
  *
  * - PERSON: an honorific ("Mr.", "Ms", "Dr.") followed by capitalised words; a name frame ("Hi",
- *   "said", "named", "my name is") followed by capitalised words that are no ordinary words; two or
+ *   "said", "my name is", "partner's name", "named him") followed by capitalised words that are no ordinary words; two or
  *   more capitalised words in a row (an initial may sit between them) whose first is a listed given
  *   name and whose last is a listed family name ("Hilding Carlsson"); a speaker's label at the start
  *   of a line ("Koppány: …"); in a text typed all in lowercase, listed given or family names that are
@@ -38,6 +38,12 @@ export const COUNTRY_PAIRS = new Set(['united kingdom', 'united states', 'new ze
 /** "home city Assen", "the village of Fala" (the "of" is skipped by the caller's frame). */
 const PLACE_NOUNS = new Set(['city', 'town', 'village', 'capital', 'county', 'province', 'region', 'state'])
 /** Words after which a person's name is expected: "Hi Freddy,", "said Erle", "She named him Timmie". */
+/** Right after the word "name" ("my partner's name Nicodemus", "my name is X", "name: X") or after "named him", "called her". */
+function afterName(words: readonly string[], i: number): boolean {
+  const prev = words[i - 1]
+  const before = words[i - 2]
+  return prev === 'name' || (before === 'name' && (prev === 'is' || prev === ':')) || ((prev === 'him' || prev === 'her') && (before === 'named' || before === 'called'))
+}
 const NAME_FRAMES = new Set(['hi', 'hello', 'hey', 'dear', 'said', 'says', 'asked', 'asks', 'named', 'called', 'thanks', 'regards', 'sincerely', 'cheers', 'love'])
 const NEVER_NAME = new Set(
   `i you he she it we they me him her us my your his its our their what when where who why how which the a an this that these those and or but
@@ -96,7 +102,7 @@ export function ruleFindings(
   if (lowercaseText) {
     for (let t = 1; t < n; t++) {
       const pw = words[t - 1] as string
-      const frame = NAME_FRAMES.has(pw) || (t >= 2 && words[t - 2] === 'name' && (pw === 'is' || pw === ':'))
+      const frame = NAME_FRAMES.has(pw) || afterName(words, t)
       // Without a frame: a listed given or family name that is neither an ordinary word nor a place word.
       const listed = lowerName(t) && ((gazBits[t] as number) & CITY) === 0
       // "my name is vitoria": after "name is", any word that is not an ordinary one.
@@ -131,7 +137,7 @@ export function ruleFindings(
       else break
     }
     const prevWord = i >= 1 ? (words[i - 1] as string) : ''
-    const nameFrame = NAME_FRAMES.has(prevWord) || (i >= 2 && words[i - 2] === 'name' && (prevWord === 'is' || prevWord === ':'))
+    const nameFrame = NAME_FRAMES.has(prevWord) || afterName(words, i)
     const honorific = (i >= 1 && HONORIFICS.has(prevWord)) || (i >= 2 && prevWord === '.' && HONORIFICS.has(words[i - 2] as string))
     const g0 = gazBits[i] as number
     const gj = gazBits[j] as number
