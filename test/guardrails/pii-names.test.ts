@@ -20,6 +20,7 @@ describe('person names from the tagger', () => {
     expect(names('Hi Freddy, thanks for the quick reply.').join(' ')).toContain('Freddy')
     expect(names('my name is anneliese and i need help').join(' ')).toContain('anneliese')
     expect(names('They named her Ilvasse last spring.')).toEqual(['Ilvasse'])
+    expect(names('Please add my nephew Orvalle to the booking.')).toEqual(['Orvalle'])
   })
 
   it('does not take organisations, days or nationalities for names', () => {

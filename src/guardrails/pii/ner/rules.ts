@@ -10,7 +10,7 @@ import type { Token } from './tokenize.js'
  * models/pii-tagger/PROVENANCE.md), never from the held-out texts.
  *
  * - PERSON: an honorific ("Mr.", "Ms", "Dr.") followed by capitalised words; a name frame ("Hi",
- *   "said", "my name is", "partner's name", "named him") followed by capitalised words that are no ordinary words; two or
+ *   "said", "my name is", "partner's name", "named him", "my nephew") followed by capitalised words that are no ordinary words; two or
  *   more capitalised words in a row (an initial may sit between them) whose first is a listed given
  *   name and whose last is a listed family name ("Hilding Carlsson"); a speaker's label at the start
  *   of a line ("Koppány: …"); in a text typed all in lowercase, listed given or family names that are
@@ -44,7 +44,12 @@ function afterName(words: readonly string[], i: number): boolean {
   const before = words[i - 2]
   return prev === 'name' || (before === 'name' && (prev === 'is' || prev === ':')) || ((prev === 'him' || prev === 'her') && (before === 'named' || before === 'called'))
 }
-const NAME_FRAMES = new Set(['hi', 'hello', 'hey', 'dear', 'said', 'says', 'asked', 'asks', 'named', 'called', 'thanks', 'regards', 'sincerely', 'cheers', 'love'])
+const NAME_FRAMES = new Set([
+  'hi', 'hello', 'hey', 'dear', 'said', 'says', 'asked', 'asks', 'named', 'called', 'thanks', 'regards', 'sincerely', 'cheers', 'love',
+  // Kin and companions: "my kid Tadzio", "her husband Arvo".
+  'son', 'daughter', 'kid', 'child', 'wife', 'husband', 'partner', 'friend', 'mother', 'father', 'mom', 'dad', 'brother', 'sister',
+  'boss', 'colleague', 'cousin', 'uncle', 'aunt', 'nephew', 'niece', 'grandson', 'granddaughter', 'girlfriend', 'boyfriend', 'fiancé', 'fiancée',
+])
 const NEVER_NAME = new Set(
   `i you he she it we they me him her us my your his its our their what when where who why how which the a an this that these those and or but
 if so then hi hello hey thanks thank please yes no ok dear phone email address name date street road monday tuesday wednesday thursday friday
