@@ -8,6 +8,8 @@ const RULES_NOUN = '(?:instructions?|prompts?|rules?|directions?|directives?|gui
 
 export const HEURISTIC_RULES: readonly HeuristicRule[] = [
   { name: 'override-instructions', score: 0.95, pattern: new RegExp(`\\b(?:ignore|disregard|forget|skip|override|bypass|drop|abandon|discard)\\b[^.\\n]{0,30}?\\b${PRIOR}\\b[^.\\n]{0,20}?\\b${RULES_NOUN}\\b`) },
+  // Aimed at retrieval-augmented apps: "disregarding the articles, …", "ignore the provided context".
+  { name: 'override-sources', score: 0.9, pattern: /\b(?:ignor(?:e|ing)|disregard(?:ing)?|forget(?:ting)?|regardless of)\s+(?:(?:all|any|the|your|these|those|every|of the)\s+)*(?:provided\s+|given\s+)?(?:articles?|texts?|documents?|sources?|context|information|inputs?)\b/ },
   { name: 'override-everything', score: 0.9, pattern: /\b(?:ignore|disregard|forget)\s+(?:everything|all(?: of)?(?: that| this)?|what)\s+(?:above|before|previously|i (?:said|told you)|you (?:were|have been) told)\b/ },
   { name: 'new-instructions', score: 0.85, pattern: /\b(?:your|the) new (?:instructions?|task|role|rules?) (?:is|are)\b|\bnew instructions?\s*:/ },
   { name: 'reveal-system-prompt', score: 0.9, pattern: /\b(?:reveal|show|print|repeat|output|display|tell me|give me|spell out|leak|dump)\b[^.\n]{0,25}\b(?:system|initial|original|hidden|secret|internal|full)\s+(?:prompt|instructions?|message|rules)\b/ },
