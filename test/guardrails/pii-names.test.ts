@@ -27,6 +27,8 @@ describe('person names from the tagger', () => {
     expect(names('I bought it from Miller Ltd on Tuesday.')).toEqual([])
     expect(names('There is a nice new Hungarian place downtown.')).toEqual([])
     expect(names('Why is Islam growing so fast?')).toEqual([])
+    expect(names('Facebook: What should I do if it depresses me to see that my friends on Facebook have everything?')).toEqual([])
+    expect(places('How do I turn off screen overlay in Android?')).toEqual([])
     expect(names('Why do some Chinese and Japanese dislike Koreans？I see many people scorn Koreans.')).toEqual([])
   })
 

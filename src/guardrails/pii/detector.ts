@@ -53,8 +53,8 @@ function taggerFindings(tagger: TaggerModel, text: string, entities: ReadonlySet
       const words = text.slice(d.start, d.end).match(SPAN_WORD)
       if (words === null) continue
       const lower = words.map((w) => w.toLowerCase().replace(/['’]s$/, ''))
-      // "Koreans", "Sunnis": a people's plural is not a name either.
-      if (lower.every((w) => FUNCTION_WORDS.has(w) || NOT_A_NAME.has(w) || (w.endsWith('s') && NOT_A_NAME.has(w.slice(0, -1))))) continue
+      // "Koreans", "Sunnis": a people's plural is not a name either; nor is a site or a product everyone knows.
+      if (lower.every((w) => FUNCTION_WORDS.has(w) || NOT_A_NAME.has(w) || BRANDS.has(w) || (w.endsWith('s') && NOT_A_NAME.has(w.slice(0, -1))))) continue
       // "GATE", "NASA": a short acronym is an exam or an agency, not a person or a town, unless it is in an
       // address (near one, or before a postcode or a country: "NO 9100", "EBEN⏎Austria") or where one arrives
       // or lives ("grew up in SUND").
@@ -145,6 +145,15 @@ chinese japanese korean indian thai vietnamese arab arabic persian african europ
 pakistani bangladeshi nepali israeli egyptian nigerian kenyan filipino indonesian malaysian iranian iraqi afghan syrian
 islam islamic muslim hindu hinduism sikh sikhism buddhism buddhist jain jainism judaism jew jewish shia sunni catholic catholicism
 protestant atheism atheist`.split(/\s+/),
+)
+/**
+ * Sites, apps and products that everyday messages name as often as people and places, and that are
+ * neither (words that are also places or common names, such as Amazon, Java or Jordan, are left out).
+ */
+const BRANDS = new Set(
+  `google facebook instagram twitter youtube whatsapp linkedin reddit quora yahoo wikipedia netflix spotify uber airbnb paytm flipkart
+snapchat tiktok telegram gmail outlook iphone ipad macbook android windows linux ubuntu excel photoshop github stackoverflow
+microsoft samsung intel dell lenovo nokia xiaomi oneplus tesla pepsi coca-cola chrome firefox`.split(/\s+/),
 )
 /** Last words that make a name an organisation's. */
 const ORG_SUFFIXES = new Set(
